@@ -1,0 +1,98 @@
+// Package script is the Lua application host of Nimbus: MonaServer (M1) and
+// CumulusServer (CU) applications run unchanged on gopher-lua.
+//
+// # Application tree
+//
+// The www folder tree is the application tree. A URL path maps to a folder
+// (reference §1.1, M1): "/" → www (root, path ""), "/a/b" → www/a/b (path
+// "/a/b"); the query and trailing slashes are ignored; a missing folder is
+// ErrNoApp; a folder without main.lua is a valid, empty application that
+// inherits everything (M1 semantics, also used for Cumulus apps). Folder
+// names starting with '.' are never applications.
+//
+// The root is loaded by Start; other applications on first use (resolution
+// of a URL path, children("x/y"), Cumulus name lookup), ancestors first.
+// Loading = compile main.lua, run it in the app's environment, then call
+// onStart(path).
+//
+// All applications share one Lua state. Each has a global table (env) whose
+// metatable chain falls back to a per-app layer (super, this, name, path,
+// children, clients, data, require, dofile, loadfile), then to the parent's
+// env, and finally to _G (standard libraries, mona/cumulus, log functions).
+// Env metatables are protected.
+//
+// # Flavours
+//
+// Both APIs are served to every application wherever they do not conflict
+// (mona and cumulus are the same object; collections answer pairs(c), #c,
+// c:pairs(), c.count and c(key); writers have writeInvocation and
+// writeAMFMessage; ...). Where they conflict the app's flavour decides:
+// Cumulus apps get name-based access to other apps (a child folder name, the
+// app's own folder name, "www" for the root), global publication events
+// (onPublish(client, pub), ...), client:onManage and onManage in every app,
+// and Cumulus error texts.
+//
+// The flavour of an app is, in order: the per-app override in the
+// configuration; otherwise detected from main.lua's constants — the global
+// `cumulus` without `mona` means Cumulus, `mona` without `cumulus` means
+// MonaServer; failing that, Cumulus-only member names (writeAMFMessage,
+// writeAMFResult, newFlowWriter, onReception, push*Packet, epochTime, ...)
+// or MonaServer-only ones (writeInvocation, writeMessage, writeRaw,
+// newWriter, onData, pushAudio, toJSON, ...) decide when only one kind
+// appears; otherwise the parent's flavour (root: MonaServer).
+//
+// # Hot reload
+//
+// Every directory of www is watched (fsnotify; new directories are added as
+// they appear). Changes are debounced (100 ms), main.lua is read and
+// compiled off the loop, and the result is applied on the loop:
+//   - compile error: logged as "file:line: message"; a running version is
+//     kept (MonaServer would stop the app);
+//   - otherwise onStop → every global of the app cleared → new main.lua run
+//     → onStart. If the new main.lua raises an error while running, the old
+//     globals are restored and the old onStart is called again (side effects
+//     of the failed run, e.g. on data or mona, remain);
+//   - main.lua deleted: onStop, globals cleared, the folder stays an empty
+//     app; folder deleted: onStop on it and its loaded descendants, which are
+//     forgotten.
+//
+// Connected clients stay connected; closures they hold keep working and see
+// the refilled globals. Files included with require/dofile are not watched:
+// touch main.lua to reload them. Without inotify (Options.NoWatch or watcher
+// failure) main.lua's mtime is checked at most every 2 s when an app is used.
+//
+// # Isolation and restrictions
+//
+// Every call into Lua is protected: an error in any event is logged with the
+// app path, file:line and the Lua stack, and the server keeps serving.
+// Every event runs under a time budget (Options.Budget, config
+// [limits] script_budget, default 1 s): a runaway script is interrupted with
+// ErrBudgetExceeded, also inside pcall and coroutines. The budget covers Lua
+// instructions only: a Go function blocked in a system call (io.read on
+// stdin, io.popen, os.execute, a slow disk) cannot be interrupted — the whole
+// loop waits for it, so scripts should not do blocking I/O.
+//
+// Available: base, package, table, string, math, os, io, coroutine, debug,
+// bit (LuaJIT). Restricted, and why:
+//   - os.exit raises an error: it would kill the server without shutdown
+//     (NoDB writes in flight, clients not told);
+//   - print writes to the server log (INFO) instead of stdout;
+//   - gopher-lua's channel library is not opened: scripts must not reach
+//     other goroutines;
+//   - debug.sethook does not exist in gopher-lua (hence the time budget);
+//   - there is no per-script memory limit (gopher-lua has none; SetMx would
+//     exit the process).
+//
+// Lua 5.2 / LuaJIT compatibility added to gopher-lua (Lua 5.1): table.pack,
+// table.unpack, the bit module, string.format following C/Lua semantics (%s
+// honours __tostring, numeric strings are coerced, %g has C's precision,
+// %q quotes like Lua), math.huge = +inf, pairs/ipairs/next that iterate
+// collections and honour __pairs/__ipairs. gopher-lua already honours
+// __len for # on tables.
+//
+// # Concurrency
+//
+// The host has no goroutine of its own that touches Lua. Every method is
+// called on the owner goroutine (the core loop); the watcher and the budget
+// watchdog only post functions through Options.Post or close a channel.
+package script
