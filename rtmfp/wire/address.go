@@ -70,7 +70,9 @@ func ParseAddress(b []byte) (Address, int, error) {
 	if len(b) < addressIPv6Len {
 		return Address{}, 0, fmt.Errorf("wire: address: %w", ErrTruncated)
 	}
-	ip := netip.AddrFrom16([16]byte(b[1:17]))
+	// A v4-mapped address means IPv4; unmapping keeps comparisons with
+	// socket addresses simple.
+	ip := netip.AddrFrom16([16]byte(b[1:17])).Unmap()
 	port := binary.BigEndian.Uint16(b[17:19])
 	return Address{AddrPort: netip.AddrPortFrom(ip, port), Origin: origin}, addressIPv6Len, nil
 }

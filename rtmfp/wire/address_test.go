@@ -34,6 +34,10 @@ func TestAddressVectors(t *testing.T) {
 }
 
 func TestAddressMappedAndZero(t *testing.T) {
+	parsed, n, err := ParseAddress(unhex(t, "82 00000000000000000000ffff01020304 0005"))
+	if err != nil || n != 19 || parsed.AddrPort != netip.MustParseAddrPort("1.2.3.4:5") {
+		t.Fatalf("mapped parse: %v %v", parsed, err)
+	}
 	mapped := Address{AddrPort: netip.MustParseAddrPort("[::ffff:1.2.3.4]:5"), Origin: OriginObserved}
 	if got := mapped.Append(nil); !bytes.Equal(got, unhex(t, "02 01020304 0005")) || mapped.Len() != 7 {
 		t.Fatalf("mapped: %x", got)
@@ -52,7 +56,7 @@ func FuzzAddress(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if n != a.Len() {
+		if n != a.Len() && !(n == addressIPv6Len && a.AddrPort.Addr().Is4()) {
 			t.Fatalf("consumed %d, Len %d", n, a.Len())
 		}
 		enc := a.Append(nil)
