@@ -32,7 +32,7 @@ func (d *Decoder) readAMF0() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return makeString(b), nil
+		return makeStringValue(b), nil
 	case amf0LongString:
 		n, err := d.readU32("amf0 long string length")
 		if err != nil {
@@ -42,7 +42,7 @@ func (d *Decoder) readAMF0() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return makeString(b), nil
+		return makeStringValue(b), nil
 	case amf0XMLDocument:
 		n, err := d.readU32("amf0 xml document length")
 		if err != nil {
@@ -165,8 +165,7 @@ func (d *Decoder) readStrictArray0() (*Array, error) {
 }
 
 // readMembers0 reads "key value" pairs up to the empty key and object end
-// marker. It collects them on the shared scratch stack and copies them out
-// once, so an object costs one slice allocation whatever its size.
+// marker.
 func (d *Decoder) readMembers0(part string) ([]Member, error) {
 	base := len(d.scratch)
 	for {
@@ -195,12 +194,20 @@ func (d *Decoder) readMembers0(part string) ([]Member, error) {
 		}
 		d.scratch = append(d.scratch, Member{Key: key, Value: v})
 	}
-	var members []Member
-	if n := len(d.scratch) - base; n > 0 {
-		members = make([]Member, n)
-		copy(members, d.scratch[base:])
-		clear(d.scratch[base:])
-		d.scratch = d.scratch[:base]
+	return d.popMembers(base), nil
+}
+
+// popMembers moves the members pushed on the scratch stack since base into
+// a slice of their own. Collecting first costs one allocation per
+// container instead of one per growth step.
+func (d *Decoder) popMembers(base int) []Member {
+	n := len(d.scratch) - base
+	if n == 0 {
+		return nil
 	}
-	return members, nil
+	members := make([]Member, n)
+	copy(members, d.scratch[base:])
+	clear(d.scratch[base:])
+	d.scratch = d.scratch[:base]
+	return members
 }

@@ -33,7 +33,7 @@ func (d *Decoder) readAMF3() (any, error) {
 		}
 		return number(f), nil
 	case amf3String:
-		return d.readString3("amf3 string")
+		return d.readStringValue3()
 	case amf3XMLDocument:
 		return d.readXML3(true)
 	case amf3XML:
@@ -68,26 +68,56 @@ func int29(u uint32) int32 {
 // readString3 reads an AMF3 UTF-8-vr: an inline string or a string table
 // reference. The empty string is never added to the table.
 func (d *Decoder) readString3(part string) (string, error) {
+	s, _, err := d.string3(part, false)
+	return s, err
+}
+
+// readStringValue3 is readString3 for a string value: the table keeps the
+// string boxed, so each reference to it does not allocate again.
+func (d *Decoder) readStringValue3() (any, error) {
+	_, v, err := d.string3("amf3 string", true)
+	return v, err
+}
+
+func (d *Decoder) string3(part string, boxed bool) (string, any, error) {
 	u, err := d.readU29(part)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if u&1 == 0 {
 		i := u >> 1
 		if uint64(i) >= uint64(len(d.strings)) {
-			return "", fmt.Errorf("%s: string reference %d of %d: %w", part, i, len(d.strings), ErrBadReference)
+			return "", nil, fmt.Errorf("%s: string reference %d of %d: %w", part, i, len(d.strings), ErrBadReference)
 		}
-		return d.strings[i], nil
+		e := &d.strings[i]
+		if boxed && e.v == nil {
+			e.v = e.s
+		}
+		return e.s, e.v, nil
 	}
 	b, err := d.readRaw(uint64(u>>1), part)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	s := makeString(b)
-	if s != "" {
-		d.strings = append(d.strings, s)
+	if len(b) == 0 {
+		return "", emptyString, nil
 	}
-	return s, nil
+	var e stringEntry
+	if boxed {
+		e.v = makeStringValue(b)
+		e.s = e.v.(string)
+	} else {
+		e.s = makeString(b)
+	}
+	d.strings = append(d.strings, e)
+	return e.s, e.v, nil
+}
+
+// stringEntry is one entry of the AMF3 string table; v is the string boxed
+// as an any once it has been used as a value.
+type stringEntry struct {
+	s string
+	v any
 }
 
 // readHeader3 reads the U29 that starts every object-table value. When it
@@ -211,6 +241,7 @@ func (d *Decoder) readArray3() (any, error) {
 	}
 	a := &Array{}
 	d.objects = append(d.objects, a)
+	base := len(d.scratch)
 	for {
 		key, err := d.readString3("amf3 array key")
 		if err != nil {
@@ -223,8 +254,9 @@ func (d *Decoder) readArray3() (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("amf3 array member %q: %w", clip(key), err)
 		}
-		a.Assoc = append(a.Assoc, Member{Key: key, Value: v})
+		d.scratch = append(d.scratch, Member{Key: key, Value: v})
 	}
+	a.Assoc = d.popMembers(base)
 	if n > 0 {
 		// Checked again: the associative part consumed input.
 		if !d.fits(uint64(n), 1) {
@@ -326,15 +358,13 @@ func (d *Decoder) readObject3() (any, error) {
 	}
 	o.SealedCount = len(t.sealed)
 	o.Sealed = !t.dynamic
-	if len(t.sealed) > 0 {
-		o.Members = make([]Member, len(t.sealed))
-		for i, name := range t.sealed {
-			v, err := d.readAMF3()
-			if err != nil {
-				return nil, fmt.Errorf("amf3 object member %q: %w", clip(name), err)
-			}
-			o.Members[i] = Member{Key: name, Value: v}
+	base := len(d.scratch)
+	for _, name := range t.sealed {
+		v, err := d.readAMF3()
+		if err != nil {
+			return nil, fmt.Errorf("amf3 object member %q: %w", clip(name), err)
 		}
+		d.scratch = append(d.scratch, Member{Key: name, Value: v})
 	}
 	if t.dynamic {
 		for {
@@ -349,9 +379,10 @@ func (d *Decoder) readObject3() (any, error) {
 			if err != nil {
 				return nil, fmt.Errorf("amf3 object member %q: %w", clip(key), err)
 			}
-			o.Members = append(o.Members, Member{Key: key, Value: v})
+			d.scratch = append(d.scratch, Member{Key: key, Value: v})
 		}
 	}
+	o.Members = d.popMembers(base)
 	d.leave()
 	return o, nil
 }

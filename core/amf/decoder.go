@@ -24,11 +24,11 @@ type Decoder struct {
 	off   int
 	depth int
 
-	amf0Objects []any       // AMF0 reference table
-	strings     []string    // AMF3 string table
-	objects     []any       // AMF3 object table
-	traits      []traitInfo // AMF3 trait table
-	scratch     []Member    // stack of members of AMF0 objects being read
+	amf0Objects []any         // AMF0 reference table
+	strings     []stringEntry // AMF3 string table
+	objects     []any         // AMF3 object table
+	traits      []traitInfo   // AMF3 trait table
+	scratch     []Member      // stack of members of AMF0 objects being read
 }
 
 // traitInfo is one entry of the AMF3 trait table.
