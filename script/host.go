@@ -68,8 +68,13 @@ type Host struct {
 	envIndex map[*lua.LTable]*app // env table → application
 
 	// shared Lua objects
-	readonlyFn *lua.LFunction
-	mona       *lua.LTable
+	readonlyFn     *lua.LFunction
+	mona           *lua.LTable
+	configs        *collection
+	arguments      *collection
+	environment    *collection
+	subCollections map[*lua.LTable]*collection
+	fileMT         *lua.LTable
 
 	watcher *watcher
 	closed  bool
@@ -106,6 +111,8 @@ func New(opts Options) (*Host, error) {
 		wwwDir:   abs,
 		apps:     make(map[string]*app),
 		envIndex: make(map[*lua.LTable]*app),
+
+		subCollections: make(map[*lua.LTable]*collection),
 	}
 	h.L = lua.NewState(lua.Options{
 		CallStackSize:    1024,
