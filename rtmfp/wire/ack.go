@@ -62,21 +62,21 @@ func ParseAckRanges(b []byte, dst []SeqRange) (Ack, int, error) {
 
 func parseAckHead(b []byte, name string) (Ack, int, error) {
 	var a Ack
-	var n, m int
-	var err error
-	if a.FlowID, m, err = readVLUPart(b, name+": flow id"); err != nil {
-		return Ack{}, 0, err
+	var fields = [3]*uint64{&a.FlowID, &a.BufferBlocks, &a.CumAck}
+	n := 0
+	for i, f := range fields {
+		v, m, err := ReadVLU(b[n:])
+		if err != nil {
+			// Names are built only on failure: this is a hot path.
+			return Ack{}, 0, errPart(name+": "+ackHeadParts[i], err)
+		}
+		*f = v
+		n += m
 	}
-	n += m
-	if a.BufferBlocks, m, err = readVLUPart(b[n:], name+": buffer blocks"); err != nil {
-		return Ack{}, 0, err
-	}
-	n += m
-	if a.CumAck, m, err = readVLUPart(b[n:], name+": cumulative ack"); err != nil {
-		return Ack{}, 0, err
-	}
-	return a, n + m, nil
+	return a, n, nil
 }
+
+var ackHeadParts = [3]string{"flow id", "buffer blocks", "cumulative ack"}
 
 // ChunkType implements ChunkValue.
 func (Ack) ChunkType() ChunkType { return ChunkAckRanges }

@@ -141,13 +141,17 @@ func (l OptionList) All() iter.Seq[Option] {
 // Find returns the value of the first option of type typ that comes before
 // the first marker.
 func (l OptionList) Find(typ uint64) ([]byte, bool) {
-	for o := range l.All() {
-		if o.Marker {
+	// A plain loop rather than All: this runs for every user-data chunk
+	// and must not allocate a closure.
+	for off := 0; off < len(l); {
+		o, n, err := ParseOption(l[off:])
+		if err != nil || o.Marker {
 			break
 		}
 		if o.Type == typ {
 			return o.Value, true
 		}
+		off += n
 	}
 	return nil, false
 }

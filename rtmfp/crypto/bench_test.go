@@ -1,0 +1,98 @@
+package crypto
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"nimbus/rtmfp/wire"
+)
+
+// maxBody fills the largest packet that fits wire.MaxPacketSize: with the
+// 4-byte SSID and whole 16-byte blocks that is 4 + 74·16 = 1188 bytes.
+const maxBody = (wire.MaxPacketSize-ssidLen)/blockSize*blockSize - checksumLen
+
+func benchSealOpen(b *testing.B, seal, open PacketCipher) {
+	body := make([]byte, maxBody)
+	body[0] = 0x0d
+	buf := make([]byte, 0, wire.MaxPacketSize+MaxOverhead)
+	pkt := seal.Seal(buf[:0], 1, body)
+	b.SetBytes(int64(len(pkt)))
+	b.ReportAllocs()
+	for b.Loop() {
+		pkt := seal.Seal(buf[:0], 1, body)
+		if _, err := open.Open(pkt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSealOpen seals and opens one maximum-size packet per iteration.
+func BenchmarkSealOpen(b *testing.B) {
+	b.Run("default-key", func(b *testing.B) {
+		k, _ := NewDefaultPacketKey()
+		benchSealOpen(b, k, k)
+	})
+	for _, tc := range []struct {
+		name string
+		m    Mode
+	}{
+		{"session-checksum", Mode{}},
+		{"session-hmac16-sseq", Mode{SendHMACLen: 16, RecvHMACLen: 16, SendSSeq: true, RecvSSeq: true}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			rk, ik := pairKeys()
+			s, _ := NewSessionCipher(&rk, tc.m)
+			c, _ := NewSessionCipher(&ik, mirror(tc.m))
+			benchSealOpen(b, s, c)
+		})
+	}
+}
+
+// BenchmarkDH generates our ephemeral key pair and computes the shared
+// secret with a peer's public value: the server's cost per handshake.
+func BenchmarkDH(b *testing.B) {
+	for _, g := range []*Group{Group2, Group5, Group14} {
+		b.Run("group"+string(rune('0'+g.ID/10))+string(rune('0'+g.ID%10)), func(b *testing.B) {
+			peer, err := GenerateKey(g, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				k, err := GenerateKey(g, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := k.SharedSecret(peer.Public); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCookie mints a cookie and verifies it.
+func BenchmarkCookie(b *testing.B) {
+	jar, _ := NewCookieJar(nil)
+	addr := netip.MustParseAddrPort("198.51.100.4:61234")
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		c := jar.Mint(now, addr)
+		if jar.Check(c[:], now, addr) != CookieValid {
+			b.Fatal("rejected")
+		}
+	}
+}
+
+// BenchmarkDeriveSessionKeys measures the keying HMACs after DH.
+func BenchmarkDeriveSessionKeys(b *testing.B) {
+	secret := make([]byte, 128)
+	skic := make([]byte, 76)
+	skrc := make([]byte, 139)
+	b.ReportAllocs()
+	for b.Loop() {
+		DeriveSessionKeys(secret, skrc, skic)
+	}
+}
