@@ -12,8 +12,9 @@ import (
 // the message share, so consecutive Read calls resolve references to earlier
 // values, as in an AMF0 command body whose arguments switch to AMF3.
 //
-// A Decoder is not safe for concurrent use. After an error its position and
-// tables are unspecified: drop the message, or Reset.
+// The zero Decoder is ready for Reset. A Decoder is not safe for concurrent
+// use. After an error its position and tables are unspecified: drop the
+// message, or Reset.
 type Decoder struct {
 	// MaxDepth bounds container nesting (objects, arrays, vectors of
 	// objects, dictionaries, externalizable bodies); zero means
@@ -112,7 +113,8 @@ func (d *Decoder) ReadByte() (byte, error) {
 }
 
 // DecodeAll0 decodes every AMF0 value of b with one Decoder, as the body of
-// an AMF0 command or data message.
+// an AMF0 command or data message. On error it also returns the values
+// decoded before the failing one.
 func DecodeAll0(b []byte) ([]any, error) {
 	d := NewDecoder(b)
 	var values []any

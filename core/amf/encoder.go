@@ -14,8 +14,9 @@ import (
 // end in references. AMF3 strings, dates, XML values and traits that repeat
 // are referenced too.
 //
-// An Encoder is not safe for concurrent use. After an error the buffer holds
-// a partial value: Reset before reuse.
+// The zero Encoder is ready to use (it appends to a nil buffer). An Encoder
+// is not safe for concurrent use. After an error the buffer holds a partial
+// value: Reset before reuse.
 type Encoder struct {
 	// MaxDepth bounds container nesting; zero means DefaultMaxDepth. The
 	// limit is the Decoder's, so the encoder never writes what a default

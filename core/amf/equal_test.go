@@ -23,7 +23,14 @@ func explainDiff(a, b any) string {
 	if equalValues(a, b) {
 		return ""
 	}
-	return fmt.Sprintf("values differ:\n  got  %s\n  want %s", describe(a, 0), describe(b, 0))
+	return fmt.Sprintf("values differ:\n  got  %s\n  want %s", clipText(describe(a, 0)), clipText(describe(b, 0)))
+}
+
+func clipText(s string) string {
+	if len(s) > 2000 {
+		return s[:2000] + "…"
+	}
+	return s
 }
 
 type comparer struct {
@@ -198,7 +205,15 @@ func (c *comparer) equal(a, b any) bool {
 // describe prints a value for test failures, bounded in depth so cycles
 // terminate.
 func describe(v any, depth int) string {
-	if depth > 6 {
+	budget := 200
+	return describeBudget(v, depth, &budget)
+}
+
+// describeBudget prints at most *budget values, so shared subtrees cannot
+// make the output exponential.
+func describeBudget(v any, depth int, budget *int) string {
+	*budget--
+	if depth > 6 || *budget < 0 {
 		return "…"
 	}
 	switch x := v.(type) {
@@ -209,10 +224,10 @@ func describe(v any, depth int) string {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "&Object{%q sealed=%d/%v ext=%v [", x.Class, x.SealedCount, x.Sealed, x.Externalizable)
 		for _, m := range x.Members {
-			fmt.Fprintf(&b, "%q:%s ", m.Key, describe(m.Value, depth+1))
+			fmt.Fprintf(&b, "%q:%s ", m.Key, describeBudget(m.Value, depth+1, budget))
 		}
 		if x.Externalizable {
-			fmt.Fprintf(&b, "body=%s", describe(x.External, depth+1))
+			fmt.Fprintf(&b, "body=%s", describeBudget(x.External, depth+1, budget))
 		}
 		b.WriteString("]}")
 		return b.String()
@@ -223,11 +238,11 @@ func describe(v any, depth int) string {
 		var b bytes.Buffer
 		b.WriteString("&Array{[")
 		for _, item := range x.Dense {
-			b.WriteString(describe(item, depth+1) + " ")
+			b.WriteString(describeBudget(item, depth+1, budget) + " ")
 		}
 		b.WriteString("] {")
 		for _, m := range x.Assoc {
-			fmt.Fprintf(&b, "%q:%s ", m.Key, describe(m.Value, depth+1))
+			fmt.Fprintf(&b, "%q:%s ", m.Key, describeBudget(m.Value, depth+1, budget))
 		}
 		b.WriteString("}}")
 		return b.String()
@@ -238,7 +253,7 @@ func describe(v any, depth int) string {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "&ECMAArray{%d [", x.Count)
 		for _, m := range x.Entries {
-			fmt.Fprintf(&b, "%q:%s ", m.Key, describe(m.Value, depth+1))
+			fmt.Fprintf(&b, "%q:%s ", m.Key, describeBudget(m.Value, depth+1, budget))
 		}
 		b.WriteString("]}")
 		return b.String()
@@ -249,7 +264,7 @@ func describe(v any, depth int) string {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "&VectorObject{%q %v [", x.TypeName, x.Fixed)
 		for _, item := range x.Items {
-			b.WriteString(describe(item, depth+1) + " ")
+			b.WriteString(describeBudget(item, depth+1, budget) + " ")
 		}
 		b.WriteString("]}")
 		return b.String()
@@ -260,7 +275,7 @@ func describe(v any, depth int) string {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "&Dictionary{weak=%v [", x.WeakKeys)
 		for _, en := range x.Entries {
-			fmt.Fprintf(&b, "%s=>%s ", describe(en.Key, depth+1), describe(en.Value, depth+1))
+			fmt.Fprintf(&b, "%s=>%s ", describeBudget(en.Key, depth+1, budget), describeBudget(en.Value, depth+1, budget))
 		}
 		b.WriteString("]}")
 		return b.String()

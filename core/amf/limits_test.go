@@ -252,9 +252,6 @@ func TestDecoderReset(t *testing.T) {
 	if _, err := d.ReadAMF3(); !errors.Is(err, ErrBadReference) {
 		t.Fatalf("reference after Reset: %v", err)
 	}
-	if d.Offset() != 0 && d.Remaining() != 0 {
-		t.Logf("offset %d remaining %d", d.Offset(), d.Remaining())
-	}
 	d.Reset(hx(t, "05 05"))
 	if _, err := d.ReadAMF0(); err != nil || d.Offset() != 1 || d.Remaining() != 1 {
 		t.Fatalf("offset %d remaining %d err %v", d.Offset(), d.Remaining(), err)
@@ -274,5 +271,19 @@ func TestEncoderReset(t *testing.T) {
 	// Nothing is referenced from the previous message.
 	if want := hx(t, `09 05 01 06 03 "a" 0a 0b 01 01`); string(e.Bytes()) != string(want) {
 		t.Fatalf("got %x want %x", e.Bytes(), want)
+	}
+}
+
+func TestNilPointersAreNull(t *testing.T) {
+	for _, v := range []any{(*Object)(nil), (*Array)(nil), (*ECMAArray)(nil), (*VectorInt)(nil), (*VectorUint)(nil),
+		(*VectorDouble)(nil), (*VectorObject)(nil), (*Dictionary)(nil)} {
+		b0, err := AppendAMF0(nil, v)
+		if err != nil || len(b0) != 1 || b0[0] != amf0Null {
+			t.Errorf("%T in AMF0: %x %v", v, b0, err)
+		}
+		e := NewEncoder(nil)
+		if err := e.WriteAMF3(v); err != nil || len(e.Bytes()) != 1 || e.Bytes()[0] != amf3Null {
+			t.Errorf("%T in AMF3: %x %v", v, e.Bytes(), err)
+		}
 	}
 }
