@@ -10,6 +10,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"nimbus/script/nodb"
 )
 
 // DefaultBudget is the per-event time budget when Options.Budget is zero.
@@ -76,6 +78,10 @@ type Host struct {
 	subCollections map[*lua.LTable]*collection
 	fileMT         *lua.LTable
 
+	store      *nodb.Store
+	dataRoot   *dataTable
+	dataTables map[*lua.LTable]*dataTable
+
 	watcher *watcher
 	closed  bool
 }
@@ -121,6 +127,10 @@ func New(opts Options) (*Host, error) {
 		RegistryGrowStep: 4096,
 		SkipOpenLibs:     true,
 	})
+	if err := h.openData(); err != nil {
+		h.L.Close()
+		return nil, err
+	}
 	h.budget = newBudget(opts.Budget)
 	h.L.SetContext(h.budget)
 	h.global = h.L.G.Global
@@ -169,8 +179,12 @@ func (h *Host) Close() error {
 		h.stopTree(h.root)
 	}
 	h.budget.close()
+	var err error
+	if h.store != nil {
+		err = h.store.Close()
+	}
 	h.L.Close()
-	return nil
+	return err
 }
 
 // WWWDir returns the absolute path of the application tree.
