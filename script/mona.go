@@ -60,6 +60,9 @@ func (h *Host) openMona() {
 		"absolutePath": h.monaAbsolutePath,
 		"listPaths":    h.monaListPaths,
 		"dump":         h.monaDump,
+		"toAMF":        h.monaToAMF(true),
+		"toAMF0":       h.monaToAMF(false),
+		"fromAMF":      h.monaFromAMF,
 	})
 	mt := L.NewTable()
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {

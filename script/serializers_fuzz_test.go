@@ -77,3 +77,20 @@ func FuzzFromXMLRPC(f *testing.F) {
 		}
 	})
 }
+
+func FuzzFromAMF(f *testing.F) {
+	for _, s := range []string{"\x00\x3f\xf0\x00\x00\x00\x00\x00\x00", "\x02\x00\x01a", "\x11\x09\x05\x01\x04\x01\x04\x02",
+		"\x03\x00\x01a\x07\x00\x00\x00\x00\x09", "\x11\x0a\x0b\x01\x03a\x0a\x00\x01"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		L := fuzzState(t)
+		vals, err := decodeAMF(L, b, time.UTC, func(*lua.LTable, string) {})
+		if err != nil {
+			return
+		}
+		if _, err := encodeAMF(vals, true); err != nil {
+			t.Fatalf("re-encode %x: %v", b, err)
+		}
+	})
+}

@@ -175,7 +175,7 @@ func classify(t *lua.LTable) (kind tableKind, n int) {
 	if _, ok := t.RawGetString("__type").(lua.LString); ok {
 		return kindTyped, 0
 	}
-	n = t.Len()
+	n = denseLen(t)
 	others := false
 	empty := true
 	t.ForEach(func(k, _ lua.LValue) {
@@ -200,6 +200,17 @@ func classify(t *lua.LTable) (kind tableKind, n int) {
 		return kindMixed, n
 	}
 	return kindObject, 0
+}
+
+// denseLen is the first border of t: the count of non-nil t[1], t[2], ...
+// gopher-lua's # may count holes of the array part, which would turn
+// {[5]=x} into an array of five elements.
+func denseLen(t *lua.LTable) int {
+	n := 0
+	for t.RawGetInt(n+1) != lua.LNil {
+		n++
+	}
+	return n
 }
 
 // isDenseKey reports whether k is an integer key in 1..n.
