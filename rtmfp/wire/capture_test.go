@@ -263,3 +263,26 @@ func TestCaptureSessionPackets(t *testing.T) {
 		t.Fatalf("#11")
 	}
 }
+
+// TestAPNICLayouts rebuilds the Adobe-server and Flash 13 chunks of
+// reference Appendix A.2, which is documented by layout rather than hex.
+func TestAPNICLayouts(t *testing.T) {
+	pub := bytes.Repeat([]byte{0xab}, 128)
+	rik := RIKeying{ResponderSID: 0x45020000, SKRC: AppendServerSKRC(nil, 0, 0, 0, 2, pub), Signature: []byte("X")}
+	enc := rik.Append(nil)
+	if !bytes.HasPrefix(enc, mustUnhex("780092 45020000 810b 031a0000 021e00 8102 0d02")) || len(enc) != 3+0x92 || enc[len(enc)-1] != 0x58 {
+		t.Fatalf("Adobe RIKeying %x", enc[:24])
+	}
+	// Flash 13 connect: 10 0139 80 02 01 01 | 05 00 54 43 04 00 | 00 | 14 ...
+	u := UserData{Flags: UserDataHasOptions, FlowID: 2, Seq: 1, FSNOffset: 1,
+		Options: AppendMetadataOption(nil, []byte("TC\x04\x00")), Data: append(mustUnhex("1400000000"), make([]byte, 297)...)}
+	if enc := u.Append(nil); !bytes.HasPrefix(enc, mustUnhex("100139800201010500544304000014")) {
+		t.Fatalf("Flash 13 connect %x", enc[:16])
+	}
+	// Adobe RHello: 70 009f 10 <tag> 40 <cookie> + 77-byte certificate.
+	var rnd [64]byte
+	rh := RHello{TagEcho: make([]byte, 16), Cookie: make([]byte, 64), Certificate: AppendServerCertificate(nil, &rnd)}
+	if enc := rh.Append(nil); !bytes.HasPrefix(enc, mustUnhex("70009f10")) || enc[3+17] != 0x40 {
+		t.Fatalf("Adobe RHello %x", enc[:4])
+	}
+}
