@@ -427,6 +427,7 @@ func (h *Host) start(a *app) {
 
 func (h *Host) stop(a *app) {
 	h.event(a, "onStop", lua.LString(a.path))
+	h.closeAppPublications(a)
 	h.log.Debug("script: application stopped", "app", appLabel(a.path))
 }
 

@@ -73,6 +73,12 @@ func (h *Host) openLibs() error {
 	})
 	h.openLog()
 	h.openMona()
+	h.registerClient()
+	h.registerWriter()
+	h.registerPublication()
+	h.registerListener()
+	h.registerGroup()
+	h.openServerObjects()
 	return nil
 }
 

@@ -2,7 +2,6 @@ package script
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,6 +10,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"nimbus/core"
 	"nimbus/script/nodb"
 )
 
@@ -31,7 +31,7 @@ type Options struct {
 	Logger *slog.Logger
 	// Post schedules f on the goroutine that owns the host (the core loop).
 	// It must not block for long and must not run f synchronously. It is
-	// used by the file watcher and by timers. Required.
+	// used by the file watcher. Nil means core.Server.Post (see Attach).
 	Post func(f func())
 	// Flavours overrides the automatic flavour choice per application path
 	// ("" = root, "/a/b").
@@ -78,6 +78,17 @@ type Host struct {
 	subCollections map[*lua.LTable]*collection
 	fileMT         *lua.LTable
 
+	srv             *core.Server
+	clients         *collection // mona.clients
+	currentCall     *rpcContext
+	scriptPubs      map[*app][]*luaPublication
+	addressMT       *lua.LTable
+	clientKind      *objectKind
+	writerKind      *objectKind
+	publicationKind *objectKind
+	listenerKind    *objectKind
+	groupKind       *objectKind
+
 	store      *nodb.Store
 	dataRoot   *dataTable
 	dataTables map[*lua.LTable]*dataTable
@@ -89,9 +100,6 @@ type Host struct {
 // New creates the Lua state and the global environment. It loads no
 // application: call Start on the owner goroutine.
 func New(opts Options) (*Host, error) {
-	if opts.Post == nil {
-		return nil, errors.New("script: Options.Post is required")
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -119,6 +127,7 @@ func New(opts Options) (*Host, error) {
 		envIndex: make(map[*lua.LTable]*app),
 
 		subCollections: make(map[*lua.LTable]*collection),
+		scriptPubs:     make(map[*app][]*luaPublication),
 	}
 	h.L = lua.NewState(lua.Options{
 		CallStackSize:    1024,
@@ -146,6 +155,9 @@ func New(opts Options) (*Host, error) {
 func (h *Host) Start() error {
 	if h.closed {
 		return ErrClosed
+	}
+	if h.opts.Post == nil {
+		return fmt.Errorf("script: no Options.Post and no server attached")
 	}
 	root, err := h.newApp(nil, "")
 	if err != nil {

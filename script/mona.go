@@ -71,6 +71,12 @@ func (h *Host) openMona() {
 			L.Push(lua.LNumber(float64(time.Now().UnixMilli())))
 			return 1
 		}
+		if s, ok := key.(lua.LString); ok {
+			if v, ok := h.dynamicMona(L, string(s)); ok {
+				L.Push(v)
+				return 1
+			}
+		}
 		L.Push(h.configs.get(key))
 		return 1
 	}))
