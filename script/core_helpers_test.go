@@ -161,9 +161,9 @@ func valueString(v any) string {
 
 type fakeSink struct{ log *wireLog }
 
-func (s *fakeSink) Started(p *core.Publication)     { s.log.add("publish started %s", p.Name) }
-func (s *fakeSink) Failed(code, desc string)        { s.log.add("publish failed %s %s", code, desc) }
-func (s *fakeSink) Stopped(code, desc string)       { s.log.add("publish stopped %s %s", code, desc) }
+func (s *fakeSink) Started(p *core.Publication)       { s.log.add("publish started %s", p.Name) }
+func (s *fakeSink) Failed(code, desc string)          { s.log.add("publish failed %s %s", code, desc) }
+func (s *fakeSink) Stopped(code, desc string)         { s.log.add("publish stopped %s %s", code, desc) }
 func (s *fakeSink) PublishNotify(p *core.Publication) { s.log.add("notify publish %s", p.Name) }
 func (s *fakeSink) UnpublishNotify(p *core.Publication) {
 	s.log.add("notify unpublish %s", p.Name)
@@ -171,10 +171,14 @@ func (s *fakeSink) UnpublishNotify(p *core.Publication) {
 
 type fakeSubscriber struct{ log *wireLog }
 
-func (s *fakeSubscriber) Started(l *core.Listener)            { s.log.add("play started %s", l.Publication.Name) }
-func (s *fakeSubscriber) Failed(code, desc string)            { s.log.add("play failed %s %s", code, desc) }
-func (s *fakeSubscriber) PublishNotify(p *core.Publication)   { s.log.add("play notify publish %s", p.Name) }
-func (s *fakeSubscriber) UnpublishNotify(p *core.Publication) { s.log.add("play notify unpublish %s", p.Name) }
+func (s *fakeSubscriber) Started(l *core.Listener) { s.log.add("play started %s", l.Publication.Name) }
+func (s *fakeSubscriber) Failed(code, desc string) { s.log.add("play failed %s %s", code, desc) }
+func (s *fakeSubscriber) PublishNotify(p *core.Publication) {
+	s.log.add("play notify publish %s", p.Name)
+}
+func (s *fakeSubscriber) UnpublishNotify(p *core.Publication) {
+	s.log.add("play notify unpublish %s", p.Name)
+}
 func (s *fakeSubscriber) WriteMedia(pkt *core.MediaPacket) {
 	s.log.add("media %s %d %q", pkt.Kind, pkt.Time, pkt.Payload)
 }

@@ -31,9 +31,9 @@ func TestConnection(t *testing.T) {
 				return {index = "page.html", timeout = 7}
 			end
 			function onDisconnection(client) disconnected = client.id end`,
-		"reject/main.lua":  `function onConnection(client) error("go away") end`,
-		"failed/main.lua":  "x = = 1",
-		"plain/main.lua":   ``,
+		"reject/main.lua": `function onConnection(client) error("go away") end`,
+		"failed/main.lua": "x = = 1",
+		"plain/main.lua":  ``,
 	})
 	c := e.connect("rtmfp://host/?x=1", "a", "b")
 	acc := c.conn.log.find("accept")
@@ -199,7 +199,7 @@ func TestPublicationEvents(t *testing.T) {
 	m, _ := e.srv.JoinGroup(sub.c, gid, &fakeGroupConn{log: sub.conn.log})
 	e.onLoop(func() {})
 	e.mustLua("", `
-		local g = mona.groups["07` + strings.Repeat("00", 31) + `"]
+		local g = mona.groups["07`+strings.Repeat("00", 31)+`"]
 		assert(g and g:size() == 1, "group listed")
 		for id, c in pairs(g.members) do assert(c.id == id) end
 	`)
