@@ -79,9 +79,19 @@ func (h *Host) OnConnection(c *core.Client, args []any) ([]amf.Member, error) {
 	L := h.L
 	lc := h.newClient(L, c, a)
 	largs := append([]lua.LValue{lc.ud}, h.argsToLua(a, args)...)
-	rets, _, err := h.event(a, "onConnection", largs...)
+	var rets []lua.LValue
+	if fn := h.lookup(a, "onConnection"); fn != lua.LNil {
+		rets, err = h.call(a, "onConnection", fn, largs...)
+	}
 	if err != nil {
 		c.Data = nil
+		// Rejecting is what error() in onConnection is for: no stack.
+		var e *Error
+		if errors.As(err, &e) && errors.Is(err, ErrRuntime) {
+			h.log.Info("script: connection rejected: "+e.Text, "app", appLabel(a.path), "client", c.HexID())
+		} else {
+			h.report(err)
+		}
 		return nil, errText(err)
 	}
 	var info []amf.Member
@@ -117,6 +127,9 @@ func (h *Host) appFlavourOf(path string) Flavour {
 }
 
 func clientOf(c *core.Client) *luaClient {
+	if c == nil {
+		return nil
+	}
 	lc, _ := c.Data.(*luaClient)
 	return lc
 }
@@ -417,7 +430,7 @@ func (h *Host) OnIntroduction(initiator *core.Client, from netip.AddrPort, targe
 		return true
 	}
 	init := lua.LValue(lua.LNil)
-	if li := clientOf(initiator); initiator != nil && li != nil {
+	if li := clientOf(initiator); li != nil {
 		init = li.ud
 	}
 	rets, found, err := h.event(lt.app, "onIntroduction", init, lt.ud, lua.LString(from.String()))
