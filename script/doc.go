@@ -90,6 +90,49 @@
 // collections and honour __pairs/__ipairs. gopher-lua already honours
 // __len for # on tables.
 //
+// # Events and objects
+//
+// Host implements core.Events (Attach it to the core.Server it serves;
+// OnStart loads the root app, OnStop stops every app). Events of reference
+// §2: onStart, onStop, onConnection (error() rejects; a returned table adds
+// members to the connect response and to client.parameters),
+// onDisconnection, RPC as client:<name>(...) (writer:writeMessage inside an
+// RPC answers it), client:onPublish/onUnpublish/onSubscribe/onUnsubscribe
+// (false or error() refuses), client:onJoinGroup/onUnjoinGroup,
+// client:onAddressChanged, publication:onAudio/onVideo/onData/onProperties,
+// onHandshake, onRendezVousUnknown (root), onManage (root; Cumulus: every
+// app's own, client:onManage, writer:onManage), onTypedObject. Cumulus
+// apps get the global forms onPublish(client, pub), onUnpublish,
+// onSubscribe(client, listener), onUnsubscribe, onJoinGroup, onUnjoinGroup,
+// onAudioPacket/onVideoPacket(client, pub, time, data),
+// onDataPacket(client, pub, name, data) when the client defines no member
+// event of that name.
+//
+// Nimbus extension: onIntroduction(initiator, target, address), resolved in
+// the target's app, may return false to refuse a P2P introduction
+// (initiator is nil when the requester is not a connected client).
+//
+// Objects: client (userdata; fields set by scripts are kept per client),
+// writer (both writeInvocation/writeMessage and writeAMFMessage/
+// writeAMFResult, writeRaw, writeStatusResponse, flush, newWriter/
+// newFlowWriter, close, reliable, qos), publication (mona:publish, push*,
+// writeProperties, clearProperties, flush, close, listeners, QoS,
+// properties), listener, group, QoS snapshots, SocketAddress (Cumulus apps
+// get "ip:port" strings), collections (mona.clients, mona.publications,
+// mona.groups, app clients, children, group.members, publication.listeners,
+// client.properties/parameters, listener.parameters, mona.configs,
+// mona.environment, mona.arguments).
+//
+// Differences from MonaServer: objects are not closed by the garbage
+// collector — writers from newWriter close with their client, script
+// publications with publication:close() or when the app that created them
+// stops or reloads. Not provided (they raise "not supported"): sockets
+// (createTCPClient, createTCPServer, createUDPSocket), joinGroup,
+// add/removeFromBlacklist, createMediaWriter, sendMail, IP/SocketAddress
+// constructors; mona.servers is an empty collection (no peer servers);
+// onFailed (Cumulus) is never called; the Cumulus 2012 form
+// onConnection(client, response, ...) is not supported.
+//
 // # Concurrency
 //
 // The host has no goroutine of its own that touches Lua. Every method is
