@@ -305,7 +305,11 @@ func (e *Endpoint) Close() error {
 		if e.sessionsN.Load() == 0 {
 			e.drainOnce.Do(func() { close(e.drained) })
 		}
-		t := time.NewTimer(closeWait)
+		wait := closeWait
+		if h := e.cfg.testHooks; h != nil && h.closeWait > 0 {
+			wait = h.closeWait
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-e.drained:
 		case <-t.C:

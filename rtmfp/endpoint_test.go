@@ -62,3 +62,105 @@ func TestDialAndExchange(t *testing.T) {
 		t.Fatalf("write after close: %v", err)
 	}
 }
+
+// pump writes the generator's messages to f until total bytes were
+// written, waiting whenever the flow is full.
+func pump(t testing.TB, f *SendFlow, gen *msgGen, total int) int {
+	t.Helper()
+	written, n := 0, 0
+	for written < total {
+		msg := gen.next()
+		for {
+			err := f.Write(msg)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, ErrFlowFull) {
+				t.Errorf("write: %v", err)
+				return n
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for f.Buffered() > f.s.ep.cfg.MaxFlowQueue/2 {
+				if time.Now().After(deadline) {
+					t.Errorf("flow stuck with %d bytes buffered", f.Buffered())
+					return n
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		written += len(msg)
+		n++
+	}
+	return n
+}
+
+func TestTenMegabytesEachWay(t *testing.T) {
+	const total = 10 << 20
+	srv, cli, sh, ch := listenPair(t, Config{Loops: 2}, Config{Loops: 2})
+	cs := dial(t, cli, srv)
+	waitFor(t, 5*time.Second, "server session", func() bool { return sh.count() == 1 })
+	ss, sr := sh.session(0)
+	cr := ch.recorderOf(cs)
+	sr.mu.Lock()
+	sr.keep = false
+	sr.mu.Unlock()
+	cr.mu.Lock()
+	cr.keep = false
+	cr.mu.Unlock()
+
+	up, err := cs.OpenFlow([]byte("up"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr.mu.Lock()
+	sr.hashes[up.ID()] = &streamCheck{gen: &msgGen{seed: 1}}
+	sr.mu.Unlock()
+	down, err := ss.OpenFlow([]byte("down"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr.mu.Lock()
+	cr.hashes[down.ID()] = &streamCheck{gen: &msgGen{seed: 2}}
+	cr.mu.Unlock()
+
+	start := time.Now()
+	done := make(chan int, 2)
+	go func() { done <- pump(t, up, &msgGen{seed: 1}, total) }()
+	go func() { done <- pump(t, down, &msgGen{seed: 2}, total) }()
+	nUp, nDown := <-done, <-done
+	_ = nDown
+	check := func(r *recorder, flow uint64, want int) func() bool {
+		return func() bool {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			c := r.hashes[flow]
+			return c != nil && c.n >= want
+		}
+	}
+	waitFor(t, 60*time.Second, "upload delivered", check(sr, up.ID(), nUp))
+	waitFor(t, 60*time.Second, "download delivered", check(cr, down.ID(), nDown))
+	elapsed := time.Since(start)
+	for _, x := range []struct {
+		r    *recorder
+		flow uint64
+	}{{sr, up.ID()}, {cr, down.ID()}} {
+		x.r.mu.Lock()
+		c := x.r.hashes[x.flow]
+		if c.bad != 0 {
+			t.Errorf("%d of %d messages corrupted or out of order", c.bad, c.n)
+		}
+		x.r.mu.Unlock()
+	}
+	st := cs.Stats()
+	t.Logf("10 MiB each way in %v; client: %d packets out, %d retransmissions; rtt %v", elapsed, st.PacketsOut, st.Retransmissions, cs.RTT())
+	if err := up.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "flow end at server", func() bool {
+		sr.mu.Lock()
+		defer sr.mu.Unlock()
+		return sr.ended[up.ID()]
+	})
+	cs.Close()
+	waitFor(t, 10*time.Second, "closed", func() bool { c, _ := sr.isClosed(); return c })
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/big"
 	"slices"
+	"time"
 
 	"nimbus/rtmfp/crypto"
 	"nimbus/rtmfp/wire"
@@ -42,6 +43,7 @@ type testHooks struct {
 	certRandomness    *[64]byte
 	nextSID           uint32 // first responder session ID (then +loops)
 	random            io.Reader
+	closeWait         time.Duration // Endpoint.Close's wait for orderly closes
 }
 
 func newIdentity(cfg *Config) (*identity, error) {

@@ -50,6 +50,7 @@ type loop struct {
 	sessions map[uint32]*Session
 	openings map[uint32]*opening
 	timers   timerHeap
+	due      []*timerEntry
 	timer    *time.Timer
 	now      time.Time
 
@@ -123,8 +124,16 @@ func (l *loop) allocSID() uint32 {
 	}
 }
 
+// minTimerDelay keeps owners that re-arm in the past from spinning.
+const minTimerDelay = time.Millisecond
+
 // schedule arms an owner's timer entry.
-func (l *loop) schedule(e *timerEntry, at time.Time) { l.timers.schedule(e, at) }
+func (l *loop) schedule(e *timerEntry, at time.Time) {
+	if earliest := l.now.Add(minTimerDelay); at.Before(earliest) {
+		at = earliest
+	}
+	l.timers.schedule(e, at)
+}
 
 // unschedule disarms it.
 func (l *loop) unschedule(e *timerEntry) { l.timers.remove(e) }
@@ -197,14 +206,23 @@ func (l *loop) onPacket(p *packet) {
 	l.ep.stats.droppedUnknownSID.Add(1)
 }
 
+// fireTimers runs the owners whose deadline passed. Entries re-armed for
+// a time already past wait for the next iteration, so that an owner can
+// never keep the loop spinning here.
 func (l *loop) fireTimers() {
+	due := l.due[:0]
 	for {
 		e := l.timers.popDue(l.now)
 		if e == nil {
-			return
+			break
 		}
+		due = append(due, e)
+	}
+	for _, e := range due {
 		e.owner.onTimer(l.now)
 	}
+	clear(due)
+	l.due = due[:0]
 }
 
 // markDirty asks for the session's send pass at the end of the iteration.

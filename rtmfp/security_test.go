@@ -1,0 +1,221 @@
+package rtmfp
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"nimbus/rtmfp/wire"
+)
+
+func listenServer(t testing.TB, cfg Config) (*Endpoint, *testHandler) {
+	t.Helper()
+	h := newTestHandler()
+	cfg.Server = true
+	cfg.Handler = h
+	if cfg.testHooks == nil {
+		cfg.testHooks = &testHooks{closeWait: 100 * time.Millisecond}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = testLogger()
+	}
+	srv, err := Listen("udp4", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv, h
+}
+
+// ihelloPacket builds a startup packet holding an IHello.
+func (p *rawPeer) ihelloPacket(epd, tag []byte) []byte {
+	body := wire.NewHeader(wire.ModeStartup, 1, 0, false).Append(nil)
+	body = wire.IHello{EPD: epd, Tag: tag}.Append(body)
+	return p.key.Seal(nil, 0, body)
+}
+
+// cookieFor runs IHello/RHello and returns the cookie.
+func (p *rawPeer) cookieFor(url string) []byte {
+	p.t.Helper()
+	p.send(p.ihelloPacket(wire.EPD{AncillaryData: []byte(url)}.Append(nil), bytes.Repeat([]byte{7}, 16)))
+	pkt := p.recv(5 * time.Second)
+	if pkt == nil {
+		p.t.Fatal("no RHello")
+	}
+	_, body := p.openStartup(pkt)
+	rh, _, err := wire.ParseRHello(body[3+3:])
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return rh.Cookie
+}
+
+// flashKeying is the captured Flash IIKeying with another cookie and
+// initiator session ID.
+func flashKeying(t testing.TB, cookie []byte, sid uint32) []byte {
+	b := unhex(t, strings.Replace(capIIKeyingBody, "%COOKIE%", hex.EncodeToString(cookie), 1))
+	binary.BigEndian.PutUint32(b[3+3:], sid)
+	return b
+}
+
+func TestBadCookieGetsNoAnswer(t *testing.T) {
+	srv, _ := listenServer(t, Config{Loops: 1})
+	p := newRawPeer(t, srv.LocalAddr())
+	forged := make([]byte, 64)
+	rand.Read(forged)
+	p.send(p.key.Seal(nil, 0, flashKeying(t, forged, 0x02000000)))
+	// A genuine cookie, expired or not, would be answered at once; give
+	// the endpoint time to misbehave.
+	if pkt := p.recv(300 * time.Millisecond); pkt != nil {
+		t.Fatalf("answer to a forged cookie: %x", pkt)
+	}
+	if st := srv.Stats(); st.CookiesInvalid != 1 || st.DHComputed != 0 {
+		t.Fatalf("cookies invalid %d, DH computed %d", st.CookiesInvalid, st.DHComputed)
+	}
+}
+
+func TestCookieChange(t *testing.T) {
+	srv, h := listenServer(t, Config{Loops: 1})
+	a := newRawPeer(t, srv.LocalAddr())
+	b := newRawPeer(t, srv.LocalAddr())
+	cookie := a.cookieFor("rtmfp://localhost/")
+	// The keying comes from another address (NAT rebinding).
+	b.send(b.key.Seal(nil, 0, flashKeying(t, cookie, 0x05000000)))
+	pkt := b.recv(5 * time.Second)
+	if pkt == nil {
+		t.Fatal("no cookie change")
+	}
+	ssid, body := b.openStartup(pkt)
+	if ssid != 0x05000000 || body[3] != byte(wire.ChunkCookieChange) {
+		t.Fatalf("ssid %#x chunk %#x", ssid, body[3])
+	}
+	cc, _, err := wire.ParseCookieChange(body[3+3 : 3+3+int(binary.BigEndian.Uint16(body[4:]))])
+	if err != nil || !bytes.Equal(cc.OldCookie, cookie) || len(cc.NewCookie) != 64 {
+		t.Fatalf("cookie change %+v %v", cc, err)
+	}
+	// With the new cookie the keying goes through.
+	b.send(b.key.Seal(nil, 0, flashKeying(t, cc.NewCookie, 0x05000000)))
+	if pkt := b.recv(5 * time.Second); pkt == nil {
+		t.Fatal("no RIKeying after the cookie change")
+	}
+	waitFor(t, 5*time.Second, "session", func() bool { return h.count() == 1 })
+	if srv.Stats().CookieChanges != 1 {
+		t.Fatal("cookie change not counted")
+	}
+}
+
+// TestAmplificationBound sends IHellos of every size and checks that each
+// answer is one datagram within the bound, that tiny ones get nothing, and
+// that Flash's real IHellos (both captures) are answered.
+func TestAmplificationBound(t *testing.T) {
+	srv, _ := listenServer(t, Config{Loops: 1, HelloRate: 1e6, HelloBurst: 1e6})
+	p := newRawPeer(t, srv.LocalAddr())
+	answered, refused := 0, 0
+	for urlLen := 0; urlLen <= 40; urlLen += 2 {
+		for _, tagLen := range []int{0, 4, 16, 32} {
+			url := strings.Repeat("a", urlLen)
+			req := p.ihelloPacket(wire.EPD{AncillaryData: []byte(url)}.Append(nil), make([]byte, tagLen))
+			p.send(req)
+			ans := p.recv(60 * time.Millisecond)
+			if ans == nil {
+				refused++
+				continue
+			}
+			answered++
+			if !withinAmplification(p.addr(), len(req), len(ans)) {
+				t.Fatalf("request %d bytes answered with %d", len(req), len(ans))
+			}
+			if extra := p.recv(20 * time.Millisecond); extra != nil {
+				t.Fatal("more than one datagram for one request")
+			}
+		}
+	}
+	if answered == 0 || refused == 0 {
+		t.Fatalf("answered %d refused %d: the bound should cut somewhere", answered, refused)
+	}
+	if srv.Stats().AnswersTooLarge != uint64(refused) {
+		t.Fatalf("refusals counted %d, seen %d", srv.Stats().AnswersTooLarge, refused)
+	}
+	for _, capture := range []string{gocapIHello, "7ec60dab48a2a66b3664abc0af23e0c89634118f0d423863f988da53ac9c2f0bacbfb1238447bf5b9ff305faeb82f6d31eafee29"} {
+		p.send(unhex(t, capture))
+		if p.recv(time.Second) == nil {
+			t.Fatalf("Flash IHello of %d bytes not answered", len(capture)/2)
+		}
+	}
+}
+
+func TestHelloRateLimit(t *testing.T) {
+	srv, _ := listenServer(t, Config{Loops: 1, HelloRate: 0.001, HelloBurst: 3})
+	p := newRawPeer(t, srv.LocalAddr())
+	epd := wire.EPD{AncillaryData: []byte("rtmfp://localhost/app/with/a/long/enough/path")}.Append(nil)
+	for range 10 {
+		p.send(p.ihelloPacket(epd, make([]byte, 16)))
+	}
+	got := 0
+	for p.recv(200*time.Millisecond) != nil {
+		got++
+	}
+	if got != 3 || srv.Stats().HellosRateLimited != 7 {
+		t.Fatalf("%d answers, %d limited", got, srv.Stats().HellosRateLimited)
+	}
+}
+
+// TestDHFlood floods the responder with valid keyings beyond
+// MaxConcurrentDH while an established session exchanges messages: the
+// excess is dropped and counted, the session is not disturbed.
+func TestDHFlood(t *testing.T) {
+	srv, sh := listenServer(t, Config{Loops: 2, MaxConcurrentDH: 1, HelloRate: 1e6, HelloBurst: 1e6})
+	ch := newTestHandler()
+	cli, err := Listen("udp4", "127.0.0.1:0", Config{Handler: ch, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	cs := dial(t, cli, srv)
+	waitFor(t, 5*time.Second, "server session", func() bool { return sh.count() == 1 })
+	ss, sr := sh.session(0)
+	f, err := cs.OpenFlow([]byte("x"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	floodDone := make(chan int)
+	attacker := newRawPeer(t, srv.LocalAddr())
+	cookie := attacker.cookieFor("rtmfp://localhost/")
+	go func() {
+		n := 0
+		for sid := uint32(0x10000000); !stop.Load(); sid++ {
+			attacker.send(attacker.key.Seal(nil, 0, flashKeying(t, cookie, sid)))
+			n++
+			if n%64 == 0 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		floodDone <- n
+	}()
+	// Messages keep flowing both ways during the flood.
+	for i := range 50 {
+		if err := f.Write([]byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, "message through the flood", func() bool { m, _ := sr.totals(); return m == i+1 })
+	}
+	waitFor(t, 10*time.Second, "drops", func() bool { return srv.Stats().DHDropped > 100 })
+	stop.Store(true)
+	sent := <-floodDone
+	st := srv.Stats()
+	t.Logf("flood of %d keyings: %d DH computed, %d dropped over the cap", sent, st.DHComputed, st.DHDropped)
+	if ss.isGone() || cs.isGone() {
+		t.Fatal("the established session died")
+	}
+	if st.DHComputed+st.DHDropped+st.KeyingsRetransmit+st.KeyingsInProgress > uint64(sent)+1 {
+		t.Fatal("more keyings accounted than sent")
+	}
+	_ = context.Background
+}
