@@ -79,7 +79,7 @@ func pump(t testing.TB, f *SendFlow, gen *msgGen, total int) int {
 				t.Errorf("write: %v", err)
 				return n
 			}
-			deadline := time.Now().Add(30 * time.Second)
+			deadline := time.Now().Add(10 * time.Minute)
 			for f.Buffered() > f.s.ep.cfg.MaxFlowQueue/2 {
 				if time.Now().After(deadline) {
 					t.Errorf("flow stuck with %d bytes buffered", f.Buffered())

@@ -563,6 +563,9 @@ func (s *Session) reschedule() {
 	if t, ok := s.cc.rtoDeadline(); ok {
 		set(t)
 	}
+	if s.cc.inflight > 0 || len(s.retransmitQ) > 0 {
+		set(s.progress.Add(cfg.IdleTimeout))
+	}
 	for _, f := range s.sendFlows {
 		if t, ok := f.nextDeadline(); ok {
 			set(t)

@@ -279,6 +279,9 @@ func (s *Session) appendData(now time.Time, body []byte, limit int) ([]byte, int
 	}
 	s.pruneSendList()
 	if n > 0 {
+		if s.cc.inflight == 0 && len(s.retransmitQ) == 0 {
+			s.progress = now // the retransmission limit counts from here
+		}
 		s.cc.onSend(now, bytes)
 	}
 	return body, n

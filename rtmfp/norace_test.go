@@ -1,0 +1,5 @@
+//go:build !race
+
+package rtmfp
+
+const raceEnabled = false
