@@ -292,3 +292,12 @@ func dial(t testing.TB, cli, srv *Endpoint) *Session {
 	}
 	return s
 }
+
+func mustAddrPort(t testing.TB, s string) netip.AddrPort {
+	t.Helper()
+	a, err := netip.ParseAddrPort(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}

@@ -32,6 +32,11 @@ type identity struct {
 	peerID [32]byte
 	// initiatorPeerID is the fingerprint of staticCert.
 	initiatorPeerID [32]byte
+	// group is the group of the static key (2 unless a test says
+	// otherwise).
+	group uint64
+	// policy is our HMAC and sequence-number policy.
+	policy crypto.KeyingPolicy
 }
 
 // testHooks replace random choices so that tests can compare bytes with
@@ -40,6 +45,8 @@ type testHooks struct {
 	staticExponent    *big.Int // static key
 	ephemeralExponent *big.Int // every server ephemeral key
 	reuseEphemeral    bool     // one ephemeral key per group for all handshakes
+	staticGroup       uint64   // group of the static key (2)
+	policy            *crypto.KeyingPolicy
 	certRandomness    *[64]byte
 	nextSID           uint32 // first responder session ID (then +loops)
 	random            io.Reader
@@ -47,18 +54,28 @@ type testHooks struct {
 }
 
 func newIdentity(cfg *Config) (*identity, error) {
-	id := &identity{}
+	id := &identity{group: staticGroup, policy: keyingPolicy}
 	h := cfg.testHooks
+	if h != nil && h.staticGroup != 0 {
+		id.group = h.staticGroup
+	}
+	if h != nil && h.policy != nil {
+		id.policy = *h.policy
+	}
+	g, ok := crypto.GroupByID(id.group)
+	if !ok {
+		return nil, fmt.Errorf("rtmfp: static key group %d: %w", id.group, ErrBadConfig)
+	}
 	var err error
 	if h != nil && h.staticExponent != nil {
-		id.static, err = crypto.NewPrivateKey(crypto.Group2, h.staticExponent)
+		id.static, err = crypto.NewPrivateKey(g, h.staticExponent)
 	} else {
-		id.static, err = crypto.GenerateKey(crypto.Group2, nil)
+		id.static, err = crypto.GenerateKey(g, nil)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("rtmfp: static key: %w", err)
 	}
-	id.staticCert = wire.AppendStaticKeyOption(nil, staticGroup, id.static.Public)
+	id.staticCert = wire.AppendStaticKeyOption(nil, id.group, id.static.Public)
 	id.initiatorPeerID = sha256.Sum256(id.staticCert)
 	if cfg.Server {
 		var rnd [64]byte
@@ -108,15 +125,19 @@ func serverCertificate(groups []int, rnd *[64]byte) []byte {
 // initiatorSKIC is the key component a static initiator sends, as Flash
 // does: group select, 64 bytes of randomness, HMAC and session sequence
 // numbers offered on request (03 1a 02 0a, 02 1e 02).
-func initiatorSKIC(random io.Reader) ([]byte, error) {
+func (id *identity) initiatorSKIC(random io.Reader) ([]byte, error) {
 	var rnd [64]byte
 	if _, err := io.ReadFull(random, rnd[:]); err != nil {
 		return nil, err
 	}
-	b := wire.AppendGroupSelectOption(nil, staticGroup)
+	hmacLen := uint64(id.policy.HMACLen)
+	if hmacLen == 0 {
+		hmacLen = crypto.DefaultHMACLen
+	}
+	b := wire.AppendGroupSelectOption(nil, id.group)
 	b = wire.AppendExtraRandomnessOption(b, rnd[:])
-	b = wire.AppendHMACNegotiationOption(b, wire.NegotiateSendOnRequest, initiatorHMACLen)
-	return wire.AppendSSeqNegotiationOption(b, wire.NegotiateSendOnRequest), nil
+	b = wire.AppendHMACNegotiationOption(b, id.policy.HMAC.Flags(), hmacLen)
+	return wire.AppendSSeqNegotiationOption(b, id.policy.SSeq.Flags()), nil
 }
 
 // initiatorHMACLen is the HMAC length Flash offers.

@@ -333,7 +333,7 @@ func (o *opening) onRHello(now time.Time, from netip.AddrPort, cookie, certBytes
 	}
 	fp := peerIDOf(cert)
 	if o.isPeer {
-		key, ok := cert.StaticKey(staticGroup)
+		key, ok := cert.StaticKey(e.id.group)
 		if fp != o.peer || !ok {
 			e.stats.keyingsRejected.Add(1)
 			return
@@ -345,12 +345,12 @@ func (o *opening) onRHello(now time.Time, from netip.AddrPort, cookie, certBytes
 		}
 		o.secret = secret
 		o.staticKey = bytes.Clone(key)
-	} else if cert.IsStatic() || !cert.AcceptsAncillaryData || !cert.SupportsGroup(staticGroup) {
+	} else if cert.IsStatic() || !cert.AcceptsAncillaryData || !cert.SupportsGroup(e.id.group) {
 		e.stats.keyingsRejected.Add(1)
 		return
 	}
 	o.farPeerID = fp
-	skic, err := initiatorSKIC(e.random)
+	skic, err := e.id.initiatorSKIC(e.random)
 	if err != nil {
 		return
 	}
@@ -434,7 +434,7 @@ func (o *opening) onRIKeying(now time.Time, from netip.AddrPort, rik wire.RIKeyi
 		e.stats.keyingsRejected.Add(1)
 		return
 	}
-	mode, err := crypto.NegotiateMode(keyingPolicy, skrc)
+	mode, err := crypto.NegotiateMode(e.id.policy, skrc)
 	if err != nil {
 		e.stats.keyingsRejected.Add(1)
 		o.fail(fmt.Errorf("rtmfp: keying: %w", err))
@@ -442,7 +442,7 @@ func (o *opening) onRIKeying(now time.Time, from netip.AddrPort, rik wire.RIKeyi
 	}
 	secret := o.secret
 	if secret == nil {
-		pub, ok := skrc.EphemeralKey(staticGroup)
+		pub, ok := skrc.EphemeralKey(e.id.group)
 		if !ok {
 			e.stats.keyingsRejected.Add(1)
 			return

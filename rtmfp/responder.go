@@ -196,11 +196,11 @@ func (e *Endpoint) onIIKeying(now time.Time, from netip.AddrPort, ik wire.IIKeyi
 		}
 	}
 	group, ok := crypto.GroupByID(gid)
-	if !ok || !e.cfg.acceptsGroup(gid) || (!e.cfg.Server && gid != staticGroup) {
+	if !ok || !e.cfg.acceptsGroup(gid) || (!e.cfg.Server && gid != e.id.group) {
 		e.stats.keyingsRejected.Add(1)
 		return
 	}
-	mode, err := crypto.NegotiateMode(keyingPolicy, skic)
+	mode, err := crypto.NegotiateMode(e.id.policy, skic)
 	if err != nil {
 		e.stats.keyingsRejected.Add(1)
 		return

@@ -219,3 +219,61 @@ func TestDHFlood(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// TestInitiatorFollowsCookieChange plays a server that answers the first
+// IIKeying with a Cookie Change: our initiator repeats its keying with the
+// new cookie, once.
+func TestInitiatorFollowsCookieChange(t *testing.T) {
+	ch := newTestHandler()
+	cli, err := Listen("udp4", "127.0.0.1:0", Config{Loops: 1, Handler: ch, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	fake := newRawPeer(t, cli.LocalAddr())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	go cli.Dial(ctx, "rtmfp://"+fake.addr().String()+"/app")
+
+	readChunk := func() wire.Chunk {
+		pkt := fake.recv(5 * time.Second)
+		if pkt == nil {
+			t.Fatal("nothing from the initiator")
+		}
+		_, body := fake.openStartup(pkt)
+		r := wire.NewChunkReader(body[3:])
+		c, _ := r.Next()
+		return c
+	}
+	c := readChunk()
+	ih, _, err := wire.ParseIHello(c.Value)
+	if c.Type != wire.ChunkIHello || err != nil || len(ih.Tag) != 16 {
+		t.Fatalf("first packet %v %v", c.Type, err)
+	}
+	var rnd [64]byte
+	cookie1, cookie2 := bytes.Repeat([]byte{1}, 64), bytes.Repeat([]byte{2}, 64)
+	body := wire.NewHeader(wire.ModeStartup, 1, 0, false).Append(nil)
+	body = wire.RHello{TagEcho: ih.Tag, Cookie: cookie1, Certificate: serverCertificate(supportedGroups, &rnd)}.Append(body)
+	fake.send(fake.key.Seal(nil, 0, body))
+
+	c = readChunk()
+	for c.Type == wire.ChunkIHello { // a retransmission raced the RHello
+		c = readChunk()
+	}
+	ik, _, err := wire.ParseIIKeying(c.Value)
+	if c.Type != wire.ChunkIIKeying || err != nil || !bytes.Equal(ik.Cookie, cookie1) {
+		t.Fatalf("keying %v %v", c.Type, err)
+	}
+	// Flash's layout: a 132-byte certificate 81 02 1d 02 ‖ key, signature X.
+	if len(ik.Certificate) != 132 || !bytes.Equal(ik.Certificate[:4], []byte{0x81, 0x02, 0x1d, 0x02}) || string(ik.Signature) != "X" {
+		t.Fatalf("certificate %x signature %q", ik.Certificate[:4], ik.Signature)
+	}
+	body = wire.NewHeader(wire.ModeStartup, 2, 0, false).Append(nil)
+	body = wire.CookieChange{OldCookie: cookie1, NewCookie: cookie2}.Append(body)
+	fake.send(fake.key.Seal(nil, ik.InitiatorSID, body))
+	c = readChunk()
+	ik2, _, err := wire.ParseIIKeying(c.Value)
+	if c.Type != wire.ChunkIIKeying || err != nil || !bytes.Equal(ik2.Cookie, cookie2) || ik2.InitiatorSID != ik.InitiatorSID {
+		t.Fatalf("keying after cookie change: %v %v", c.Type, err)
+	}
+}

@@ -606,7 +606,7 @@ func (s *Session) finishSendFlow(f *SendFlow) {
 		return
 	}
 	f.done = true
-	f.state.Store(flowGone)
+	f.state.CompareAndSwap(flowOpen, flowGone) // a rejected flow stays rejected
 	delete(s.sendFlows, f.id)
 	s.sendFlowsN.Add(-1)
 }

@@ -216,8 +216,31 @@ func (c *Conn) push(dg datagram, limit int) bool {
 	return true
 }
 
+// Rebind moves the endpoint to a new address, as a NAT rebinding does:
+// later datagrams leave from it and only datagrams sent to it arrive.
+func (c *Conn) Rebind(addr netip.AddrPort) error {
+	n := c.net
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, taken := n.conns[addr]; taken {
+		return ErrAddrInUse
+	}
+	delete(n.conns, c.addrPort())
+	c.mu.Lock()
+	c.addr = addr
+	c.mu.Unlock()
+	n.conns[addr] = c
+	return nil
+}
+
+func (c *Conn) addrPort() netip.AddrPort {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.addr
+}
+
 // AddrPort is the endpoint's address.
-func (c *Conn) AddrPort() netip.AddrPort { return c.addr }
+func (c *Conn) AddrPort() netip.AddrPort { return c.addrPort() }
 
 // ReadFrom implements net.PacketConn.
 func (c *Conn) ReadFrom(p []byte) (int, net.Addr, error) {
@@ -287,13 +310,13 @@ func (c *Conn) WriteTo(p []byte, addr net.Addr) (int, error) {
 // WriteToUDPAddrPort is WriteTo taking a netip.AddrPort.
 func (c *Conn) WriteToUDPAddrPort(p []byte, to netip.AddrPort) (int, error) {
 	c.mu.Lock()
-	closed := c.isClosed
+	closed, from := c.isClosed, c.addr
 	c.mu.Unlock()
 	if closed {
 		return 0, net.ErrClosed
 	}
 	to = netip.AddrPortFrom(to.Addr().Unmap(), to.Port())
-	c.net.send(c.addr, to, p)
+	c.net.send(from, to, p)
 	return len(p), nil
 }
 
@@ -309,15 +332,15 @@ func (c *Conn) Close() error {
 	close(c.closed)
 	c.mu.Unlock()
 	c.net.mu.Lock()
-	if c.net.conns[c.addr] == c {
-		delete(c.net.conns, c.addr)
+	if a := c.addrPort(); c.net.conns[a] == c {
+		delete(c.net.conns, a)
 	}
 	c.net.mu.Unlock()
 	return nil
 }
 
 // LocalAddr implements net.PacketConn.
-func (c *Conn) LocalAddr() net.Addr { return net.UDPAddrFromAddrPort(c.addr) }
+func (c *Conn) LocalAddr() net.Addr { return net.UDPAddrFromAddrPort(c.addrPort()) }
 
 // SetDeadline implements net.PacketConn (only the read side has meaning).
 func (c *Conn) SetDeadline(t time.Time) error { return c.SetReadDeadline(t) }
