@@ -168,9 +168,8 @@ func (e *Endpoint) sendRHello(now time.Time, to netip.AddrPort, requestSize int,
 		e.stats.answersTooLarge.Add(1)
 		return
 	}
-	if e.writeStartup(to, 0, body) == nil {
-		e.stats.hellosAnswered.Add(1)
-	}
+	e.stats.hellosAnswered.Add(1)
+	e.writeStartup(to, 0, body)
 }
 
 func (e *Endpoint) rhelloBody(dst []byte, now time.Time, to netip.AddrPort, tag []byte) []byte {
@@ -192,11 +191,8 @@ func (e *Endpoint) RespondHello(req HelloRequest, redirect []Address) error {
 			e.stats.answersTooLarge.Add(1)
 			return ErrTooLarge
 		}
-		if err := e.writeStartup(req.From, 0, body); err != nil {
-			return err
-		}
 		e.stats.hellosAnswered.Add(1)
-		return nil
+		return e.writeStartup(req.From, 0, body)
 	}
 	return e.sendRedirect(now, req.From, req.Tag, redirect, req.size)
 }
@@ -233,11 +229,8 @@ func (e *Endpoint) sendRedirect(now time.Time, to netip.AddrPort, tag []byte, ad
 		return ErrTooLarge
 	}
 	body = rd.Append(e.startupBody(buf[:0], now))
-	if err := e.writeStartup(to, 0, body); err != nil {
-		return err
-	}
 	e.stats.redirectsSent.Add(1)
-	return nil
+	return e.writeStartup(to, 0, body)
 }
 
 // onForwardedHello is the P2P responder's half of an introduction: the

@@ -116,8 +116,11 @@ func TestDeferredHelloRedirect(t *testing.T) {
 	if cs.FarPeerID() != back.PeerID() {
 		t.Fatal("not connected to the server we were redirected to")
 	}
-	waitFor(t, time.Second, "redirect counted", func() bool { return front.Stats().RedirectsSent == 1 })
-	if fh.count() != 0 || front.Stats().HellosDeferred == 0 {
+	waitFor(t, time.Second, "counters", func() bool {
+		st := front.Stats()
+		return st.RedirectsSent == 1 && st.HellosDeferred > 0
+	})
+	if fh.count() != 0 {
 		t.Fatalf("front: %+v", front.Stats())
 	}
 	exchange(t, cs, bh, ch)

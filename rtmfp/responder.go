@@ -160,9 +160,8 @@ func (e *Endpoint) onIIKeying(now time.Time, from netip.AddrPort, ik wire.IIKeyi
 			e.stats.keyingsInProgress.Add(1)
 			return
 		}
-		if e.writeDatagram(pkt, from) == nil {
-			e.stats.keyingsRetransmit.Add(1)
-		}
+		e.stats.keyingsRetransmit.Add(1)
+		e.writeDatagram(pkt, from)
 		return
 	}
 	cert, err := wire.ParseCertificate(ik.Certificate)
@@ -241,9 +240,8 @@ func (e *Endpoint) sendCookieChange(now time.Time, from netip.AddrPort, ik wire.
 	var buf [256]byte
 	body := e.startupBody(buf[:0], now)
 	body = wire.CookieChange{OldCookie: ik.Cookie, NewCookie: fresh[:]}.Append(body)
-	if e.writeStartup(from, ik.InitiatorSID, body) == nil {
-		e.stats.cookieChanges.Add(1)
-	}
+	e.stats.cookieChanges.Add(1)
+	e.writeStartup(from, ik.InitiatorSID, body)
 }
 
 // ephemeralKey returns a fresh key pair for a server handshake (or the
