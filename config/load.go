@@ -1,11 +1,14 @@
 package config
 
 import (
+	"cmp"
 	"encoding"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -105,17 +108,17 @@ func (d *document) first(problems []*Error) *Error {
 		}
 	}
 	slices.SortStableFunc(problems, func(a, b *Error) int {
-		// Problems the file does not show (line 0) come last.
-		la, lb := a.Line, b.Line
-		if la == 0 {
-			la = int(^uint(0) >> 1)
-		}
-		if lb == 0 {
-			lb = int(^uint(0) >> 1)
-		}
-		return la - lb
+		return cmp.Compare(sortLine(a.Line), sortLine(b.Line))
 	})
 	return problems[0]
+}
+
+// sortLine puts problems the file does not show (line 0) last.
+func sortLine(line int) int {
+	if line == 0 {
+		return math.MaxInt
+	}
+	return line
 }
 
 // decode fills dst (a pointer to a struct holding defaults) from the document,
@@ -175,9 +178,6 @@ func (d *document) decode(dst any) (problems []*Error, decoded bool, err error) 
 	}
 	return w.problems, true, nil
 }
-
-// Key is a TOML key path as the decoder reports it.
-type Key = toml.Key
 
 func (d *document) syntaxError(err error) error {
 	var pe toml.ParseError
@@ -290,12 +290,8 @@ func (w *walker) table(t reflect.Type, m map[string]any, p keyPath) {
 	for i, f := range fields {
 		names[i] = f.name
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys) // problems on one line are then reported in a stable order
-	for _, k := range keys {
+	// Sorted, so that problems on one line are reported in a stable order.
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		i := slices.Index(names, k)
 		if i < 0 {
 			var tomlType string
@@ -384,8 +380,8 @@ func (w *walker) value(t reflect.Type, v any, p keyPath) {
 			w.typeError(p, t, v)
 			return
 		}
-		for k, x := range m {
-			w.value(t.Elem(), x, p.child(k))
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			w.value(t.Elem(), m[k], p.child(k))
 		}
 	case reflect.Pointer:
 		w.value(t.Elem(), v, p)

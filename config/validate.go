@@ -173,7 +173,7 @@ func checkListenAddr(addr string) error {
 	if err != nil {
 		return fmt.Errorf("invalid address %q: want \"host:port\", e.g. \"0.0.0.0:1935\" or \"[::]:1935\"", truncate(addr))
 	}
-	if n, err := strconv.ParseUint(port, 10, 16); err != nil || (n == 0 && port != "0") {
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return fmt.Errorf("invalid port %q in %q: want 0-65535", truncate(port), truncate(addr))
 	}
 	if host == "" {
