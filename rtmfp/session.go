@@ -145,8 +145,6 @@ func newSession(ep *Endpoint, l *loop, initiator bool, farID uint32, addr netip.
 		addr:       addr,
 		lastRecv:   now,
 		progress:   now,
-		recvFlows:  make(map[uint64]*RecvFlow),
-		sendFlows:  make(map[uint64]*SendFlow),
 	}
 	s.timer = timerEntry{index: -1, owner: s}
 	if initiator {
@@ -256,6 +254,9 @@ func (s *Session) OpenFlow(metadata []byte, returnFor uint64) (*SendFlow, error)
 		if s.state >= stateLinger {
 			f.state.Store(flowGone)
 			return
+		}
+		if s.sendFlows == nil {
+			s.sendFlows = make(map[uint64]*SendFlow)
 		}
 		s.sendFlows[f.id] = f
 		s.counters.flowsOut.Add(1)

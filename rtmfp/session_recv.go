@@ -205,6 +205,9 @@ func (s *Session) newRecvFlow(now time.Time, u wire.UserData) *RecvFlow {
 	if id, ok := u.ReturnAssociation(); ok {
 		f.returnFor = id
 	}
+	if s.recvFlows == nil {
+		s.recvFlows = make(map[uint64]*RecvFlow)
+	}
 	s.recvFlows[u.FlowID] = f
 	s.counters.flowsIn.Add(1)
 	accept := s.handler != nil && s.handler.OnFlow(f)
