@@ -442,9 +442,21 @@ func (c *Client) isServer(s *rtmfp.Session) bool {
 // clientHandler is the rtmfp.Handler of the client's endpoint.
 type clientHandler Client
 
-// NewSession registers a session: the one with the server, or a peer's.
+// NewSession registers a session: the one with the server, or a peer's. A
+// session a peer opened to us is reused when we play from that peer, so
+// that one pair of peers has one session (a second handshake with the same
+// certificate would replace the first).
 func (h *clientHandler) NewSession(s *rtmfp.Session) rtmfp.SessionHandler {
-	return (*Client)(h).sessionOf(s)
+	c := (*Client)(h)
+	if !s.Initiator() {
+		peer := core.PeerID(s.FarPeerID())
+		c.mu.Lock()
+		if c.peers[peer] == nil {
+			c.peers[peer] = s
+		}
+		c.mu.Unlock()
+	}
+	return c.sessionOf(s)
 }
 
 // Rendezvous is never asked of a client endpoint (not a server).
