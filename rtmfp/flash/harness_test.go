@@ -34,6 +34,7 @@ type app struct {
 	subscribe  func(c *core.Client, l *core.Listener) error
 	introduce  func(initiator *core.Client, target *core.Client) bool
 	unknown    func(target core.PeerID) []netip.AddrPort
+	handshake  func(req *core.HandshakeRequest) core.HandshakeResult
 
 	mu        sync.Mutex
 	events    []string
@@ -114,6 +115,14 @@ func (a *app) OnRendezVousUnknown(from netip.AddrPort, target core.PeerID) []net
 		return a.unknown(target)
 	}
 	return nil
+}
+
+func (a *app) OnHandshake(req *core.HandshakeRequest) core.HandshakeResult {
+	a.record("handshake %s", req.Path)
+	if a.handshake != nil {
+		return a.handshake(req)
+	}
+	return core.HandshakeResult{}
 }
 
 // testServer is a core loop and a Flash server on 127.0.0.1.

@@ -26,6 +26,7 @@ type netStream struct {
 	receiveAudio bool
 	receiveVideo bool
 	paused       bool
+	deleted      bool // deleteStream: late messages on its flows are ignored
 
 	// assoc is the client flow the server's flows for this stream are
 	// associated to: the flow where the stream's first command arrived.
@@ -101,6 +102,9 @@ func (st *netStream) writeStatus(level, code, description string) error {
 
 func (st *netStream) onMessage(f *rtmfp.RecvFlow, msg []byte) {
 	ss := st.sess
+	if st.deleted {
+		return
+	}
 	m, _, err := message.ParseMessage(msg)
 	if err != nil {
 		ss.badMessage("netstream", err)
@@ -247,6 +251,7 @@ func (st *netStream) postStatus(level, code, description string, eof bool) {
 
 // teardown ends everything of the stream (deleteStream).
 func (st *netStream) teardown() {
+	st.deleted = true
 	st.stopPublishing(false)
 	st.stopPlaying(false)
 	st.closeFlows()
@@ -387,3 +392,14 @@ func (s *subscriber) WriteMedia(pkt *core.MediaPacket) {
 
 // Flush is a no-op: the transport sends at the end of each loop iteration.
 func (s *subscriber) Flush() {}
+
+// QoS reports the delivery statistics of one track of the subscription
+// (MonaServer listener.audioQOS / videoQOS). Core has no way to ask for it
+// yet (see NEEDS.md).
+func (s *subscriber) QoS(kind core.MediaKind) core.QoS {
+	rtt := s.st.sess.s.RTT()
+	if kind == core.MediaVideo {
+		return s.videoStats.qos(rtt)
+	}
+	return s.audioStats.qos(rtt)
+}
