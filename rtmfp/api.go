@@ -64,6 +64,9 @@ type HelloRequest struct {
 	URL  string // the EPD's ancillary data (rtmfp://host/app...)
 	EPD  []byte
 	Tag  []byte
+	// Attempt counts the IHellos seen with this tag, from 1 (bounded
+	// cache), like MonaServer's onHandshake attempts.
+	Attempt int
 	// size is the request's datagram size, for the amplification bound of
 	// the deferred answer.
 	size int

@@ -147,7 +147,7 @@ func (e *Endpoint) onIHello(now time.Time, from netip.AddrPort, size int, ih wir
 		e.stats.hellosNotForUs.Add(1)
 		return
 	}
-	req := HelloRequest{From: from, URL: string(epd.AncillaryData), EPD: bytes.Clone(ih.EPD), Tag: bytes.Clone(ih.Tag), size: size}
+	req := HelloRequest{From: from, URL: string(epd.AncillaryData), EPD: bytes.Clone(ih.EPD), Tag: bytes.Clone(ih.Tag), Attempt: e.attempts.next(ih.Tag), size: size}
 	if e.cfg.Handler.Hello(req) {
 		e.stats.hellosDeferred.Add(1)
 		return

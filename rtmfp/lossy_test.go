@@ -122,6 +122,9 @@ func TestLossyTenMegabytes(t *testing.T) {
 		if cs.Stats().Retransmissions == 0 {
 			t.Error("no retransmissions on a lossy link")
 		}
+		if wl := cs.Stats().WindowLimited; wl < time.Second {
+			t.Errorf("window-limited for %v only while pushing 10 MiB through a lossy link", wl)
+		}
 	})
 }
 

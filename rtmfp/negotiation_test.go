@@ -97,6 +97,9 @@ func TestDeferredHelloRedirect(t *testing.T) {
 	back, bh := listenServer(t, Config{Loops: 1})
 	fh.mu.Lock()
 	fh.hello = func(req HelloRequest) bool {
+		if req.Attempt < 1 || req.URL != serverURL(front) {
+			t.Errorf("hello request %+v", req)
+		}
 		go func() {
 			ap := back.LocalAddr().String()
 			if err := front.RespondHello(req, []Address{{AddrPort: mustAddrPort(t, ap), Origin: 2}}); err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -217,7 +218,6 @@ func TestDHFlood(t *testing.T) {
 	if st.DHComputed+st.DHDropped+st.KeyingsRetransmit+st.KeyingsInProgress > uint64(sent)+1 {
 		t.Fatal("more keyings accounted than sent")
 	}
-	_ = context.Background
 }
 
 // TestInitiatorFollowsCookieChange plays a server that answers the first
@@ -275,5 +275,28 @@ func TestInitiatorFollowsCookieChange(t *testing.T) {
 	ik2, _, err := wire.ParseIIKeying(c.Value)
 	if c.Type != wire.ChunkIIKeying || err != nil || !bytes.Equal(ik2.Cookie, cookie2) || ik2.InitiatorSID != ik.InitiatorSID {
 		t.Fatalf("keying after cookie change: %v %v", c.Type, err)
+	}
+}
+
+// TestSameCertificateReplacesSession: a new keying with the certificate of
+// an open session, from its address, replaces it.
+func TestSameCertificateReplacesSession(t *testing.T) {
+	srv, h := listenServer(t, Config{Loops: 2})
+	p := newRawPeer(t, srv.LocalAddr())
+	cookie := p.cookieFor("rtmfp://localhost/")
+	p.send(p.key.Seal(nil, 0, flashKeying(t, cookie, 0x02000000)))
+	if p.recv(5*time.Second) == nil {
+		t.Fatal("no RIKeying")
+	}
+	waitFor(t, 5*time.Second, "first session", func() bool { return h.count() == 1 })
+	_, first := h.session(0)
+	p.send(p.key.Seal(nil, 0, flashKeying(t, cookie, 0x03000000)))
+	waitFor(t, 5*time.Second, "second session", func() bool { return h.count() == 2 })
+	<-first.closeCh
+	if _, err := first.isClosed(); !errors.Is(err, ErrReplaced) {
+		t.Fatalf("first session closed with %v", err)
+	}
+	if st := srv.Stats(); st.SessionsReplaced != 1 || st.SessionsActive != 1 {
+		t.Fatalf("replaced %d active %d", st.SessionsReplaced, st.SessionsActive)
 	}
 }

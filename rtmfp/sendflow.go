@@ -368,17 +368,18 @@ func (f *SendFlow) onAck(now time.Time, a wire.Ack) (acked int, maxTSN uint64) {
 		}
 		ackOne(&f.frags[i])
 	}
-	for _, r := range a.Received {
-		if r.To < f.base {
-			continue
-		}
-		from := max(r.From, f.base)
-		for seq := from; seq <= r.To; seq++ {
-			i := f.head + int(seq-f.base)
-			if i >= f.unsent {
-				break
+	// Ranges, clipped to what was sent (sequence numbers are the far end's
+	// word: never index with them unchecked).
+	if f.unsent > f.head {
+		last := f.base + uint64(f.unsent-f.head) - 1
+		for _, r := range a.Received {
+			if r.To < f.base || r.From > last {
+				continue
 			}
-			ackOne(&f.frags[i])
+			from, to := max(r.From, f.base), min(r.To, last)
+			for seq := from; seq <= to; seq++ {
+				ackOne(&f.frags[f.head+int(seq-f.base)])
+			}
 		}
 	}
 	// Loss detection: fragments sent before an acknowledged one collect a

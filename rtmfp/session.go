@@ -90,6 +90,7 @@ type Session struct {
 	retransmitQ []fragRef
 	ackFlows    []*RecvFlow
 	cc          congestion
+	limited     bool // the last send pass stopped at a full window
 
 	lingeringRecv bool
 	nextSweep     time.Time

@@ -45,6 +45,7 @@ func (s *Session) flush(now time.Time) {
 		return
 	}
 	dataPackets := 0
+	s.limited = false
 	for range maxPacketsPerFlush {
 		allowData := dataPackets < burstLimit && s.state != stateNearClose
 		body, hasData, ok := s.assemble(now, allowData)
@@ -59,6 +60,7 @@ func (s *Session) flush(now time.Time) {
 	if s.state == stateFlushing {
 		s.checkFlushed(now)
 	}
+	s.counters.noteLimited(now, s.limited)
 	s.reschedule()
 }
 
@@ -204,6 +206,7 @@ func (s *Session) appendData(now time.Time, body []byte, limit int) ([]byte, int
 			return false
 		}
 		if !s.cc.canSend(bytes + size) {
+			s.limited = true
 			return false
 		}
 		if withOptions {
@@ -265,6 +268,7 @@ func (s *Session) appendData(now time.Time, body []byte, limit int) ([]byte, int
 				f.abandon(fr)
 			}
 			if f.outstanding > 0 && f.outstanding+len(fr.data) > f.farWindow {
+				s.limited = true
 				break // the receiver's window is full
 			}
 			if !add(f, fr) {

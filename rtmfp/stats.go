@@ -1,6 +1,9 @@
 package rtmfp
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Stats are an endpoint's counters since it started. Every packet that is
 // dropped or refused is counted under the reason.
@@ -100,12 +103,17 @@ type SessionStats struct {
 	Retransmissions           uint64 // fragments sent again
 	Abandoned                 uint64 // unreliable fragments given up
 	FlowsIn, FlowsOut         uint64 // flows opened by the far end / by us
+	// WindowLimited is how long, in total, data waited because the
+	// congestion window or a receiver's window was full.
+	WindowLimited time.Duration
 }
 
 type sessionCounters struct {
 	packetsIn, packetsOut, bytesIn, bytesOut           atomic.Uint64
 	userBytesIn, userBytesOut, messagesIn, messagesOut atomic.Uint64
 	retransmissions, abandoned, flowsIn, flowsOut      atomic.Uint64
+	windowLimitedNs                                    atomic.Int64
+	limitedSinceNs                                     atomic.Int64 // 0 when not limited
 }
 
 func (c *sessionCounters) snapshot() SessionStats {
@@ -116,5 +124,27 @@ func (c *sessionCounters) snapshot() SessionStats {
 		MessagesIn: c.messagesIn.Load(), MessagesOut: c.messagesOut.Load(),
 		Retransmissions: c.retransmissions.Load(), Abandoned: c.abandoned.Load(),
 		FlowsIn: c.flowsIn.Load(), FlowsOut: c.flowsOut.Load(),
+		WindowLimited: c.windowLimited(time.Now()),
+	}
+}
+
+func (c *sessionCounters) windowLimited(now time.Time) time.Duration {
+	d := c.windowLimitedNs.Load()
+	if since := c.limitedSinceNs.Load(); since != 0 {
+		d += max(now.UnixNano()-since, 0)
+	}
+	return time.Duration(d)
+}
+
+// noteLimited records whether the last send pass left data waiting for a
+// window (loop only).
+func (c *sessionCounters) noteLimited(now time.Time, limited bool) {
+	since := c.limitedSinceNs.Load()
+	switch {
+	case limited && since == 0:
+		c.limitedSinceNs.Store(now.UnixNano())
+	case !limited && since != 0:
+		c.windowLimitedNs.Add(max(now.UnixNano()-since, 0))
+		c.limitedSinceNs.Store(0)
 	}
 }
