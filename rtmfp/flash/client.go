@@ -32,6 +32,9 @@ type Dialer struct {
 	// "WIN 11,7,700,202", the version of the captures the server side was
 	// checked against.
 	FlashVer string
+	// AMF0 makes connect ask for objectEncoding 0 (AMF0), as
+	// NetConnection.objectEncoding = 0 does; the default is 3.
+	AMF0 bool
 	// QueueLength bounds the packets each stream buffers for Receive, the
 	// neighbours each group buffers, and the callbacks waiting for the
 	// dispatch goroutine; beyond it they are dropped and counted. 0 means
@@ -170,6 +173,10 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string, args ...any) (*Client,
 	if flashVer == "" {
 		flashVer = defaultFlashVer
 	}
+	encoding := 3.0
+	if d.AMF0 {
+		encoding = 0
+	}
 	props := amf.NewObject(
 		amf.Member{Key: "app", Value: strings.TrimPrefix(u.Path, "/")},
 		amf.Member{Key: "flashVer", Value: flashVer},
@@ -181,7 +188,7 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string, args ...any) (*Client,
 		amf.Member{Key: "videoCodecs", Value: 252.0},
 		amf.Member{Key: "videoFunction", Value: 1.0},
 		amf.Member{Key: "pageUrl", Value: amf.Undefined{}},
-		amf.Member{Key: "objectEncoding", Value: 3.0},
+		amf.Member{Key: "objectEncoding", Value: encoding},
 	)
 	res, err := c.call(ctx, message.Command{Name: message.CommandConnect, Object: props, Args: args})
 	if err != nil {

@@ -192,3 +192,24 @@ func TestCalls(t *testing.T) {
 		t.Fatal("no onStatus for a failed call without transaction")
 	}
 }
+
+func TestConnectAMF0(t *testing.T) {
+	encodings := make(chan float64, 1)
+	a := &app{connection: func(c *core.Client, args []any) ([]amf.Member, error) {
+		encodings <- c.ObjectEncoding
+		return nil, nil
+	}}
+	ts := startServer(t, a, nil)
+	d := Dialer{LocalAddr: "127.0.0.1:0", AMF0: true, Logger: testLogger()}
+	c, err := d.Dial(ctxTimeout(t, 10*time.Second), ts.url+"/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if e := <-encodings; e != 0 {
+		t.Fatalf("core sees objectEncoding %v", e)
+	}
+	if v, _ := c.ConnectInfo().Get("objectEncoding"); v != 0.0 {
+		t.Fatalf("answer objectEncoding %v, want 0", v)
+	}
+}

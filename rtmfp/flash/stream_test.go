@@ -356,3 +356,74 @@ func TestPlayRefusedAndStop(t *testing.T) {
 		}
 	}
 }
+
+func TestReceiveVideoToggle(t *testing.T) {
+	ts := startServer(t, &app{}, nil)
+	ctx := ctxTimeout(t, 20*time.Second)
+	pc, sc := ts.mustDial("live"), ts.mustDial("live")
+	pub, err := pc.NewStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Publish(ctx, "cam"); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := sc.NewStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Play(ctx, "cam"); err != nil {
+		t.Fatal(err)
+	}
+	pub.WriteVideo(0, videoConfig)
+	if err := sub.ReceiveVideo(false); err != nil {
+		t.Fatal(err)
+	}
+	// Round trip through the server so that the mute is applied before
+	// the frames are sent.
+	if _, err := sc.Call(ctx, "sync"); err == nil {
+		t.Fatal("expected method not found")
+	}
+	for i := range 10 {
+		pub.WriteVideo(uint32(i), videoFrame(i))
+		pub.WriteAudio(uint32(i), audioFrame(i))
+	}
+	// Muted: audio only (and the video config sent before the mute).
+	p, err := collect(ctx, sub, 10, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range p.video {
+		if v != -1 {
+			t.Fatalf("video frame %d delivered while muted", v)
+		}
+	}
+	if err := sub.ReceiveVideo(true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.Call(ctx, "sync"); err == nil {
+		t.Fatal("expected method not found")
+	}
+	for i := 11; i <= 20; i++ { // 11..19 are delta frames, 20 a keyframe
+		pub.WriteVideo(uint32(i), videoFrame(i))
+	}
+	var got []int
+	for len(got) == 0 || got[len(got)-1] != 20 {
+		pkt, err := sub.Receive(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pkt.Type == message.TypeVideo {
+			if message.IsVideoConfig(pkt.Payload) {
+				got = append(got, -1)
+			} else {
+				got = append(got, frameIndex(pkt.Payload))
+			}
+		}
+	}
+	// Unmuting replays the configuration, then video resumes at the next
+	// keyframe.
+	if len(got) < 2 || got[len(got)-2] != -1 {
+		t.Fatalf("video after unmute: %v", got)
+	}
+}
