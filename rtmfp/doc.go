@@ -27,7 +27,8 @@
 // documented otherwise: those that change state post to the session's loop.
 // Handler.NewSession and every SessionHandler method run on the session's
 // loop and must not block. Handler.Hello and Handler.Rendezvous run on the
-// reader. Endpoint.Close must not be called from a callback.
+// reader. Endpoint.Close, Dial and DialPeer wait for the loops, so they must
+not be called from a callback.
 //
 // # Handshake
 //

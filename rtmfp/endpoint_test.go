@@ -2,7 +2,11 @@ package rtmfp
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -163,4 +167,44 @@ func TestTenMegabytesEachWay(t *testing.T) {
 	})
 	cs.Close()
 	waitFor(t, 10*time.Second, "closed", func() bool { c, _ := sr.isClosed(); return c })
+}
+
+// TestDualStack serves IPv4 clients from a dual-stack socket (batched
+// reads and writes on an AF_INET6 socket) and IPv6 clients over ::1.
+func TestDualStack(t *testing.T) {
+	sh := newTestHandler()
+	srv, err := Listen("udp", ":0", Config{Server: true, Loops: 1, Handler: sh, Logger: testLogger()})
+	if err != nil {
+		t.Skip("no dual-stack socket:", err)
+	}
+	defer srv.Close()
+	port := srv.LocalAddr().(*net.UDPAddr).Port
+	for _, c := range []struct{ network, host string }{{"udp4", "127.0.0.1"}, {"udp6", "[::1]"}} {
+		ch := newTestHandler()
+		cli, err := Listen(c.network, net.JoinHostPort(strings.Trim(c.host, "[]"), "0"), Config{Loops: 1, Handler: ch, Logger: testLogger()})
+		if err != nil {
+			t.Logf("%s: %v", c.network, err)
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		cs, err := cli.Dial(ctx, fmt.Sprintf("rtmfp://%s:%d/app", c.host, port))
+		cancel()
+		if err != nil {
+			cli.Close()
+			t.Fatalf("%s: %v", c.network, err)
+		}
+		n := sh.count()
+		exchange2 := func() {
+			f, _ := cs.OpenFlow([]byte("x"), 0)
+			f.Write(bytes.Repeat([]byte{1}, 5000))
+		}
+		exchange2()
+		waitFor(t, 5*time.Second, "server session", func() bool { return sh.count() == n })
+		ss, sr := sh.session(n - 1)
+		waitFor(t, 5*time.Second, "message", func() bool { m, _ := sr.totals(); return m == 1 })
+		if ss.RemoteAddr().Addr().Is4In6() {
+			t.Fatalf("%s: unnormalized address %v", c.network, ss.RemoteAddr())
+		}
+		cli.Close()
+	}
 }
