@@ -28,7 +28,7 @@
 // Handler.NewSession and every SessionHandler method run on the session's
 // loop and must not block. Handler.Hello and Handler.Rendezvous run on the
 // reader. Endpoint.Close, Dial and DialPeer wait for the loops, so they must
-not be called from a callback.
+// not be called from a callback.
 //
 // # Handshake
 //
