@@ -124,10 +124,12 @@ func Fanout(ctx context.Context, cfg FanoutConfig) (*FanoutResult, error) {
 	}
 	subs := make([]*fanoutSub, 0, len(clients))
 	for _, c := range clients {
-		st, err := c.NewStream(setup)
+		playCtx, cancelPlay := context.WithTimeout(ctx, cfg.Timeout)
+		st, err := c.NewStream(playCtx)
 		if err == nil {
-			err = st.Play(setup, cfg.Stream)
+			err = st.Play(playCtx, cfg.Stream)
 		}
+		cancelPlay()
 		if err != nil {
 			r.errs.add(err)
 			continue

@@ -131,3 +131,37 @@ func rssOf(pid string) int64 {
 	}
 	return s.rss
 }
+
+// machineSample is the whole machine's CPU time from /proc/stat.
+type machineSample struct {
+	busy, total time.Duration
+	ok          bool
+}
+
+// readMachine sums the first line of /proc/stat: busy is everything but
+// idle and iowait.
+func readMachine() machineSample {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineSample{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return machineSample{}
+	}
+	var m machineSample
+	for i, v := range f[1:] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return machineSample{}
+		}
+		d := time.Duration(n) * time.Second / clockTicks
+		m.total += d
+		if i != 3 && i != 4 { // idle, iowait
+			m.busy += d
+		}
+	}
+	m.ok = true
+	return m
+}

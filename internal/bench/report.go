@@ -117,6 +117,10 @@ type Summary struct {
 	Server       *Usage            `json:"server,omitempty"`
 	Client       Usage             `json:"client"`
 	Machine      Machine           `json:"machine"`
+	// OtherCPUPercent is the machine's CPU time used during the run by
+	// other processes than the client and the server (when ServerPID is
+	// set), in percent of all CPUs: other load skews the results.
+	OtherCPUPercent float64 `json:"other_cpu_percent"`
 }
 
 // ErrorTotal is the number of errors of every kind.
@@ -140,19 +144,21 @@ func (s *Summary) Base() *Summary { return s }
 
 // run tracks the common measurements of one scenario run.
 type run struct {
-	sum    Summary
-	start  time.Time
-	errs   *errorCounts
-	self   *procWatch
-	server *procWatch
+	sum     Summary
+	start   time.Time
+	errs    *errorCounts
+	self    *procWatch
+	server  *procWatch
+	machine machineSample
 }
 
 func newRun(scenario string, c *Common, unit string) *run {
 	r := &run{
-		sum:   Summary{Scenario: scenario, URL: c.URL, Unit: unit, Machine: machineOnce()},
-		errs:  newErrorCounts(),
-		self:  watchProc("self"),
-		start: time.Now(),
+		sum:     Summary{Scenario: scenario, URL: c.URL, Unit: unit, Machine: machineOnce()},
+		errs:    newErrorCounts(),
+		self:    watchProc("self"),
+		machine: readMachine(),
+		start:   time.Now(),
 	}
 	if c.ServerPID > 0 {
 		r.server = watchProc(strconv.Itoa(c.ServerPID))
@@ -164,6 +170,7 @@ func newRun(scenario string, c *Common, unit string) *run {
 func (r *run) restart() {
 	r.start = time.Now()
 	r.self = watchProc("self")
+	r.machine = readMachine()
 	if r.server != nil {
 		r.server = watchProc(r.server.pid)
 	}
@@ -187,6 +194,13 @@ func (r *run) finish(ops uint64, elapsed time.Duration, h *Histogram) *Summary {
 	}
 	if u, ok := r.server.usage(ops); ok {
 		s.Server = &u
+	}
+	if m := readMachine(); m.ok && r.machine.ok && m.total > r.machine.total {
+		others := (m.busy - r.machine.busy).Seconds() - s.Client.CPUSeconds
+		if s.Server != nil && s.Server.PID != os.Getpid() {
+			others -= s.Server.CPUSeconds
+		}
+		s.OtherCPUPercent = max(0, 100*others/(m.total-r.machine.total).Seconds())
 	}
 	return s
 }
@@ -261,6 +275,11 @@ func WriteTable(w io.Writer, r Result) error {
 	if s.Server != nil {
 		row("server", usageText(*s.Server))
 	}
+	other := fmt.Sprintf("%.0f%% of the machine's CPU", s.OtherCPUPercent)
+	if s.OtherCPUPercent >= 10 {
+		other += "  WARNING: other processes were busy, results are skewed"
+	}
+	row("other load", other)
 	return tw.Flush()
 }
 
