@@ -110,12 +110,18 @@ func dataChunk(seq uint64, withMeta bool, data string) wire.UserData {
 	return u
 }
 
-// TestAckTiming: one data packet is acknowledged within 200 ms, the second
-// one at once.
+// TestAckTiming: a data packet that completes no message is acknowledged
+// within 200 ms; one that completes a message, or the second data packet,
+// at once.
 func TestAckTiming(t *testing.T) {
 	f := newFakeFlash(t)
+	frag := func(seq uint64, fra wire.UserDataFlags, meta bool) wire.UserData {
+		u := dataChunk(seq, meta, "part")
+		u.Flags |= fra
+		return u
+	}
 	start := time.Now()
-	f.sendChunks(dataChunk(1, true, "a"))
+	f.sendChunks(frag(1, wire.FragmentFirst, true))
 	h, chunks, ok := f.recvChunks(time.Second)
 	if !ok {
 		t.Fatal("no ack")
@@ -134,8 +140,8 @@ func TestAckTiming(t *testing.T) {
 		t.Fatalf("header %+v", h)
 	}
 	start = time.Now()
-	f.sendChunks(dataChunk(2, false, "b"))
-	f.sendChunks(dataChunk(3, false, "c"))
+	f.sendChunks(frag(2, wire.FragmentMiddle, false))
+	f.sendChunks(frag(3, wire.FragmentMiddle, false))
 	_, chunks, ok = f.recvChunks(time.Second)
 	if !ok {
 		t.Fatal("no ack")
@@ -146,7 +152,22 @@ func TestAckTiming(t *testing.T) {
 	if a := chunks[0].(wire.Ack); a.CumAck != 3 {
 		t.Fatalf("cum ack %d", a.CumAck)
 	}
-	waitFor(t, time.Second, "messages", func() bool { m, _ := f.r.totals(); return m == 3 })
+	start = time.Now()
+	f.sendChunks(frag(4, wire.FragmentLast, false))
+	_, chunks, ok = f.recvChunks(time.Second)
+	if !ok {
+		t.Fatal("no ack")
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Fatalf("ack of a completed message took %v", d)
+	}
+	if a := chunks[0].(wire.Ack); a.CumAck != 4 {
+		t.Fatalf("cum ack %d", a.CumAck)
+	}
+	waitFor(t, time.Second, "message", func() bool { m, _ := f.r.totals(); return m == 1 })
+	if got := string(f.r.messages(2)[0]); got != "partpartpartpart" {
+		t.Fatalf("reassembled %q", got)
+	}
 }
 
 // TestBitmapAck: the server accepts the bitmap form of acknowledgements

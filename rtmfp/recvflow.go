@@ -275,6 +275,11 @@ func (f *RecvFlow) deliver(msg []byte) {
 	}
 	s.counters.messagesIn.Add(1)
 	s.counters.userBytesIn.Add(uint64(len(msg)))
+	// A completed message is acknowledged at once: if the handler answers
+	// in this callback the ack rides on the answer, otherwise the sender
+	// (e.g. closing after its last message) does not wait for the delayed
+	// ack timer.
+	f.ackNow = true
 	s.handler.OnMessage(f, msg)
 }
 

@@ -90,7 +90,8 @@ type Session struct {
 	retransmitQ []fragRef
 	ackFlows    []*RecvFlow
 	cc          congestion
-	limited     bool // the last send pass stopped at a full window
+	limited     bool      // the last send pass stopped at a full window
+	paceAt      time.Time // next send pass after a burst-limited one
 
 	lingeringRecv bool
 	nextSweep     time.Time
@@ -583,6 +584,7 @@ func (s *Session) reschedule() {
 	if s.mobility != nil {
 		set(s.mobility.sentAt.Add(mobilityRetry))
 	}
+	set(s.paceAt)
 	if s.lingeringRecv {
 		set(s.nextSweep)
 	}

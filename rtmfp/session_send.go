@@ -57,6 +57,16 @@ func (s *Session) flush(now time.Time) {
 			dataPackets++
 		}
 	}
+	// Stopped by the burst limit with window to spare: continue shortly
+	// rather than wait for the next ack, pacing the window over the RTT.
+	s.paceAt = time.Time{}
+	if dataPackets >= burstLimit && !s.limited && s.hasSendable() {
+		pace := minTimerDelay
+		if s.cc.hasRTT && s.cc.cwnd > 0 {
+			pace = max(pace, s.cc.srtt*burstLimit*ccMSS/time.Duration(s.cc.cwnd))
+		}
+		s.paceAt = now.Add(pace)
+	}
 	if s.state == stateFlushing {
 		s.checkFlushed(now)
 	}
