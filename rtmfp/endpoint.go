@@ -1,6 +1,7 @@
 package rtmfp
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -163,6 +164,10 @@ func (e *Endpoint) PeerID() [32]byte { return e.id.peerID }
 
 // Certificate returns a copy of the certificate we answer RHellos with.
 func (e *Endpoint) Certificate() []byte { return append([]byte(nil), e.id.responderCert...) }
+
+// debugOn reports whether debug logs are wanted; callers check it before
+// building log attributes, so that drop paths cost nothing under a flood.
+func (e *Endpoint) debugOn() bool { return e.log.Enabled(context.Background(), slog.LevelDebug) }
 
 // Stats returns the endpoint's counters.
 func (e *Endpoint) Stats() Stats { return e.stats.snapshot() }

@@ -2,7 +2,6 @@ package rtmfp
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"net/netip"
 	"time"
@@ -109,6 +108,9 @@ func (e *Endpoint) onStartupPacket(now time.Time, from netip.AddrPort, pkt []byt
 func (e *Endpoint) onIHello(now time.Time, from netip.AddrPort, size int, ih wire.IHello) {
 	if !e.hellos.allow(from.Addr(), now) {
 		e.stats.hellosRateLimited.Add(1)
+		if e.debugOn() {
+			e.log.Debug("rtmfp: IHello over the rate limit", slog.String("from", from.String()))
+		}
 		return
 	}
 	epd, err := wire.ParseEPD(ih.EPD)
@@ -128,6 +130,9 @@ func (e *Endpoint) onIHello(now time.Time, from netip.AddrPort, size int, ih wir
 		case e.cfg.Server && target != e.id.peerID:
 			if !e.addrs.has(from) {
 				e.stats.rendezvousRefused.Add(1)
+				if e.debugOn() {
+					e.log.Debug("rtmfp: rendezvous from an address without session", slog.String("from", from.String()))
+				}
 				return
 			}
 			e.stats.rendezvousForwarded.Add(1)
@@ -162,6 +167,9 @@ func (e *Endpoint) sendRHello(now time.Time, to netip.AddrPort, requestSize int,
 	body := e.rhelloBody(buf[:0], now, to, tag)
 	if requestSize > 0 && !withinAmplification(to, requestSize, sealedLen(body)) {
 		e.stats.answersTooLarge.Add(1)
+		if e.debugOn() {
+			e.log.Debug("rtmfp: IHello too small for an RHello", slog.String("from", to.String()), slog.Int("size", requestSize))
+		}
 		return
 	}
 	if sealedLen(body) > wire.MaxPacketSize {
@@ -257,7 +265,7 @@ func (e *Endpoint) onForwardedHello(now time.Time, s *Session, fh wire.Forwarded
 	a = l.startupKey.Seal(a, 0, body)
 	l.send(l.commit(a), to)
 	e.stats.forwardedHellos.Add(1)
-	if e.log.Enabled(context.Background(), slog.LevelDebug) {
+	if e.debugOn() {
 		e.log.Debug("rtmfp: answered forwarded hello", slog.String("to", to.String()))
 	}
 }

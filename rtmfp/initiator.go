@@ -462,7 +462,7 @@ func (o *opening) onRIKeying(now time.Time, from netip.AddrPort, rik wire.RIKeyi
 	s := newSession(e, l, true, rik.ResponderSID, from, cipher, o.farPeerID, now)
 	s.id = o.sid
 	e.sessionOpened(s)
-	if e.log.Enabled(context.Background(), slog.LevelDebug) {
+	if e.debugOn() {
 		e.log.Debug("rtmfp: session opened", slog.Uint64("sid", uint64(s.id)), slog.String("to", from.String()))
 	}
 	s.handler = e.cfg.Handler.NewSession(s)

@@ -2,7 +2,6 @@ package rtmfp
 
 import (
 	"bytes"
-	"context"
 	"hash/maphash"
 	"io"
 	"log/slog"
@@ -149,6 +148,9 @@ func (e *Endpoint) onIIKeying(now time.Time, from netip.AddrPort, ik wire.IIKeyi
 	switch e.cookies.Check(ik.Cookie, now, from) {
 	case crypto.CookieBad:
 		e.stats.cookiesInvalid.Add(1)
+		if e.debugOn() {
+			e.log.Debug("rtmfp: keying with a bad cookie", slog.String("from", from.String()))
+		}
 		return
 	case crypto.CookieOtherAddress:
 		e.sendCookieChange(now, from, ik)
@@ -197,11 +199,17 @@ func (e *Endpoint) onIIKeying(now time.Time, from netip.AddrPort, ik wire.IIKeyi
 	group, ok := crypto.GroupByID(gid)
 	if !ok || !e.cfg.acceptsGroup(gid) || (!e.cfg.Server && gid != e.id.group) {
 		e.stats.keyingsRejected.Add(1)
+		if e.debugOn() {
+			e.log.Debug("rtmfp: keying for an unsupported group", slog.String("from", from.String()), slog.Uint64("group", gid))
+		}
 		return
 	}
 	mode, err := crypto.NegotiateMode(e.id.policy, skic)
 	if err != nil {
 		e.stats.keyingsRejected.Add(1)
+		if e.debugOn() {
+			e.log.Debug("rtmfp: keying negotiation", slog.String("from", from.String()), slog.Any("err", err))
+		}
 		return
 	}
 	if e.closing.Load() || !e.reserveSession() {
@@ -212,6 +220,9 @@ func (e *Endpoint) onIIKeying(now time.Time, from netip.AddrPort, ik wire.IIKeyi
 	default:
 		e.unreserveSession()
 		e.stats.dhDropped.Add(1)
+		if e.debugOn() {
+			e.log.Debug("rtmfp: keying dropped, DH workers busy", slog.String("from", from.String()))
+		}
 		return
 	}
 	if !e.keyings.begin(k, now) {
@@ -347,7 +358,7 @@ func (e *Endpoint) completeResponder(l *loop, j *keyingJob, cipher *crypto.Sessi
 	}
 	e.sessionOpened(s)
 	l.send(pkt, j.from)
-	if e.log.Enabled(context.Background(), slog.LevelDebug) {
+	if e.debugOn() {
 		e.log.Debug("rtmfp: session accepted", slog.Uint64("sid", uint64(s.id)), slog.String("from", j.from.String()))
 	}
 	s.handler = e.cfg.Handler.NewSession(s)

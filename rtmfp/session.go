@@ -411,7 +411,7 @@ func (s *Session) abort(err error) {
 func (s *Session) sendCloseAck(now time.Time) {
 	body := s.startBody(now)
 	body = wire.SessionCloseAck{}.Append(body)
-	s.sendBody(now, body, s.addr, false)
+	s.sendBody(now, body, s.addr)
 	s.lastCloseAck = now
 }
 

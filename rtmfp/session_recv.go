@@ -261,7 +261,7 @@ func (s *Session) onPing(now time.Time, from netip.AddrPort, b []byte) {
 		// A mobility check from the far end: answer at that address.
 		body := s.startBody(now)
 		body = wire.PingReply{Body: b}.Append(body)
-		s.sendBody(now, body, from, false)
+		s.sendBody(now, body, from)
 		return
 	}
 	if len(s.pingReplies) < maxPingReplies {
@@ -303,7 +303,7 @@ func (s *Session) sendMobilityPing(now time.Time) {
 	m.sentAt = now
 	body := s.startBody(now)
 	body = wire.Ping{Body: m.body[:]}.Append(body)
-	s.sendBody(now, body, m.addr, false)
+	s.sendBody(now, body, m.addr)
 }
 
 // onCloseRequest answers 0x0c with 0x4c and ends the session; the linger

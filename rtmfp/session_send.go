@@ -26,7 +26,7 @@ func (s *Session) startBody(now time.Time) []byte {
 }
 
 // sendBody seals body and queues the datagram for to.
-func (s *Session) sendBody(now time.Time, body []byte, to netip.AddrPort, _ bool) {
+func (s *Session) sendBody(now time.Time, body []byte, to netip.AddrPort) {
 	l := s.loop
 	a := l.arenaFor()
 	a = s.cipher.Seal(a, s.farID, body)
@@ -52,7 +52,7 @@ func (s *Session) flush(now time.Time) {
 		if !ok {
 			break
 		}
-		s.sendBody(now, body, s.addr, hasData)
+		s.sendBody(now, body, s.addr)
 		if hasData {
 			dataPackets++
 		}
