@@ -27,6 +27,13 @@ type Options struct {
 	WWW    WWW    `toml:"www"`
 	Log    Log    `toml:"log"`
 	Limits Limits `toml:"limits"`
+
+	// Configs are free keys given to scripts through mona.configs (e.g.
+	// "live.publish_token"), as custom ini keys are in MonaServer.
+	Configs map[string]string `toml:"configs"`
+	// Flavours override the API flavour detected for an application path:
+	// "auto", "mona" or "cumulus".
+	Flavours map[string]string `toml:"flavours"`
 }
 
 // RTMFP configures the UDP endpoint and its sessions ([rtmfp]).
@@ -53,6 +60,9 @@ type RTMFP struct {
 	MaxPeerAddresses int `toml:"max_peer_addresses"`
 
 	Handshake Handshake `toml:"handshake"`
+
+	// Introductions bounds P2P introductions (IHellos naming a peer ID).
+	Introductions Introductions `toml:"introductions"`
 }
 
 // Handshake configures session establishment ([rtmfp.handshake]).
@@ -70,9 +80,23 @@ type Handshake struct {
 	// KeypairReuse is how long one server DH keypair may serve new
 	// handshakes; 0 generates a fresh keypair for every handshake.
 	KeypairReuse Duration `toml:"keypair_reuse"`
+
+	// ScriptRedirect lets applications redirect clients from onHandshake.
+	// The script then runs on an IHello, before the client's address is
+	// proven by the cookie exchange, so it is off by default.
+	ScriptRedirect bool `toml:"script_redirect"`
 }
 
 // WWW configures the application tree ([www]).
+// Introductions are the token buckets applied to P2P introductions: per
+// source address of the initiator, and per target peer.
+type Introductions struct {
+	SourceRate  float64 `toml:"source_rate"`
+	SourceBurst int     `toml:"source_burst"`
+	TargetRate  float64 `toml:"target_rate"`
+	TargetBurst int     `toml:"target_burst"`
+}
+
 type WWW struct {
 	// Dir is the root of the application tree (www/main.lua is the root app).
 	Dir string `toml:"dir"`
@@ -133,6 +157,7 @@ func Default() Options {
 				IHelloBurst:     40,
 				KeypairReuse:    0,
 			},
+			Introductions: Introductions{SourceRate: 20, SourceBurst: 40, TargetRate: 50, TargetBurst: 100},
 		},
 		WWW: WWW{
 			Dir:            "www",
@@ -151,6 +176,8 @@ func Default() Options {
 			MaxConnectArgs: 32,
 			MaxAMFDepth:    64,
 		},
+		Configs:  map[string]string{},
+		Flavours: map[string]string{},
 	}
 }
 

@@ -100,6 +100,11 @@ func (o Options) validate() []*Error {
 	o.WWW.validate(&c, key("www"))
 	o.Log.validate(&c, key("log"))
 	o.Limits.validate(&c, key("limits"))
+	for app, f := range o.Flavours {
+		if f != "auto" && f != "mona" && f != "cumulus" {
+			c.fail(key("flavours").child(app), "must be one of [\"auto\" \"mona\" \"cumulus\"], got %q", truncate(f))
+		}
+	}
 	return c.problems
 }
 
@@ -128,6 +133,21 @@ func (r RTMFP) validate(c *checker, p keyPath) {
 	c.intRange(p.child("max_flows_per_session"), r.MaxFlowsPerSession, 1, maxFlows)
 	c.intRange(p.child("max_peer_addresses"), r.MaxPeerAddresses, 1, maxPeerAddresses)
 	r.Handshake.validate(c, p.child("handshake"))
+	i := r.Introductions
+	ip := p.child("introductions")
+	c.positiveRate(ip.child("source_rate"), i.SourceRate)
+	c.intRange(ip.child("source_burst"), i.SourceBurst, 1, maxIHelloBurst)
+	c.positiveRate(ip.child("target_rate"), i.TargetRate)
+	c.intRange(ip.child("target_burst"), i.TargetBurst, 1, maxIHelloBurst)
+}
+
+func (c *checker) positiveRate(p keyPath, rate float64) {
+	switch {
+	case math.IsNaN(rate) || rate <= 0:
+		c.fail(p, "must be > 0, got %v", rate)
+	case rate > maxIHelloRate:
+		c.fail(p, "must be <= %v, got %v", maxIHelloRate, rate)
+	}
 }
 
 func (h Handshake) validate(c *checker, p keyPath) {

@@ -103,13 +103,6 @@ func runServe(e *env, args []string) int {
 	return runServices(context.Background(), services, e.signals, timeout, logger, e.ready)
 }
 
-// buildServices creates the server's services in start order. The RTMFP
-// endpoint, the core loop and the script host plug in here as they land;
-// until then the list is empty and serve only waits for a signal.
-func buildServices(opts config.Options, log *slog.Logger) ([]service, error) {
-	return nil, nil
-}
-
 // loadOptions loads the config file and applies the command-line overrides.
 // Relative paths in the file are taken relative to the file's directory;
 // relative paths given as flags, relative to the working directory.
