@@ -328,6 +328,9 @@ func (s *Server) Call(c *Client, call *Call) error {
 }
 
 func (s *Server) call(c *Client, call *Call) {
+	if call.Done != nil {
+		defer call.Done()
+	}
 	if !c.Accepted() {
 		return
 	}

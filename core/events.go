@@ -31,6 +31,10 @@ type Call struct {
 	// this call itself (MonaServer's writer:writeMessage inside an RPC); core
 	// then sends nothing more.
 	Answered bool
+	// Done, when set, runs on the core loop once the call was handled (its
+	// answer written, or the call dropped because the client is gone), so
+	// that a protocol can bound the calls a client has in flight.
+	Done func()
 }
 
 // HandshakeRequest describes a client asking for a connection to path, for

@@ -28,6 +28,21 @@ type Listener struct {
 	Delivered    uint64
 }
 
+// QoSReporter is implemented by Subscribers that measure delivery per
+// track (MonaServer listener.audioQOS / videoQOS).
+type QoSReporter interface {
+	QoS(kind MediaKind) QoS
+}
+
+// QoS reports the listener's delivery statistics for one track; zero when
+// the protocol does not measure them (loop only).
+func (l *Listener) QoS(kind MediaKind) QoS {
+	if r, ok := l.sub.(QoSReporter); ok {
+		return r.QoS(kind)
+	}
+	return QoS{}
+}
+
 // Subscription is a client's handle on its request to play a publication.
 type Subscription struct {
 	client   *Client

@@ -142,6 +142,12 @@ func (s *Server) Post(fn func()) bool {
 	return false
 }
 
+// ForcePost runs fn on the core loop even when the queue is full; it fails
+// only once the server stopped. It is for work that may not be lost and
+// whose rate is bounded by other means (a script reload per debounce
+// period). Safe from any goroutine.
+func (s *Server) ForcePost(fn func()) bool { return s.q.ForcePush(fn) }
+
 // mustPost queues teardown work that may not be lost (a disconnection,
 // leaving a group): it ignores the queue limit, which stays bounded because
 // each client posts each teardown at most once.

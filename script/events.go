@@ -28,9 +28,11 @@ type rpcContext struct {
 func (h *Host) Attach(srv *core.Server) {
 	h.srv = srv
 	if h.opts.Post == nil {
+		// The host posts only reloads, at most one batch per debounce
+		// period, so they may bypass the queue limit: an edit is never lost.
 		h.opts.Post = func(f func()) {
-			if !srv.Post(f) {
-				h.log.Warn("script: core queue full, a script task was dropped")
+			if !srv.ForcePost(f) {
+				h.log.Warn("script: core loop stopped, a script task was dropped")
 			}
 		}
 	}

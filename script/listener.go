@@ -35,8 +35,12 @@ func (h *Host) registerListener() {
 			return lua.LBool(l.ReceiveAudio), true
 		case "receiveVideo":
 			return lua.LBool(l.ReceiveVideo), true
-		case "audioQOS", "videoQOS", "dataQOS":
-			return newQoSTable(L, core.QoS{}), true
+		case "audioQOS":
+			return newQoSTable(L, l.QoS(core.MediaAudio)), true
+		case "videoQOS":
+			return newQoSTable(L, l.QoS(core.MediaVideo)), true
+		case "dataQOS":
+			return newQoSTable(L, l.QoS(core.MediaData)), true
 		case "parameters":
 			return ll.parameters.proxy, true
 		case "query":

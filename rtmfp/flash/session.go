@@ -310,14 +310,8 @@ func (ss *serverSession) onCall(cmd message.Command) {
 		ss.srv.log.Info("flash: RPC flood over", "peer", ss.peerID.String(), "shed", ss.shed)
 		ss.shed = 0
 	}
-	call := &core.Call{Name: cmd.Name, TID: cmd.TID, Args: cmd.Args}
+	call := &core.Call{Name: cmd.Name, TID: cmd.TID, Args: cmd.Args, Done: func() { ss.pendingCalls.Add(-1) }}
 	if err := ss.srv.core.Call(ss.client, call); err != nil {
-		ss.pendingCalls.Add(-1)
-		ss.shedClient("call")
-		return
-	}
-	// The queue is FIFO: this runs right after the call.
-	if !ss.srv.core.Post(func() { ss.pendingCalls.Add(-1) }) {
 		ss.pendingCalls.Add(-1)
 		ss.shedClient("call")
 	}
