@@ -33,7 +33,7 @@
 // # Handshake
 //
 // Responder: an IHello gets an RHello with a 64-byte stateless cookie
-// (rtmfp/crypto.CookieJar: address-bound, 95 s) and the 77-byte certificate
+// (rtmfp/crypto.CookieJar: address-bound, valid for Config.CookieLifetime) and the 77-byte certificate
 // (Adobe's layout: accepts ancillary data, 64 random bytes, groups 2, 5,
 // 14). No state, no DH and no handler call happen before a valid IIKeying,
 // except Handler.Hello, which the Flash layer only uses when script

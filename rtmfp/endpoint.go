@@ -97,7 +97,7 @@ func NewEndpoint(conn net.PacketConn, cfg Config) (*Endpoint, error) {
 	if cfg.testHooks != nil && cfg.testHooks.random != nil {
 		random = cfg.testHooks.random
 	}
-	jar, err := crypto.NewCookieJar(nil)
+	jar, err := crypto.NewCookieJar(nil, cfg.CookieLifetime)
 	if err != nil {
 		return nil, err
 	}

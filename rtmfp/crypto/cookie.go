@@ -17,8 +17,9 @@ import (
 const (
 	// CookieLen is the cookie size everybody uses; librtmfp rejects others.
 	CookieLen = 64
-	// CookieLifetime is how long a cookie stays valid (rtmfp-cpp
-	// MAX_COOKIE_LIFETIME; Cumulus/Mona obsolete handshakes after 95 s).
+	// CookieLifetime is how long a cookie stays valid unless the jar is
+	// given another lifetime (rtmfp-cpp MAX_COOKIE_LIFETIME; Cumulus/Mona
+	// obsolete handshakes after 95 s).
 	CookieLifetime = 95 * time.Second
 
 	cookieTimeLen = 4
@@ -58,10 +59,13 @@ func (r CookieResult) String() string {
 //
 // The first MAC proves the cookie is ours and fresh; the second binds it to
 // the address it was sent to. The secret is random per jar (per process).
+// Ages are counted in whole seconds of the jar's clock, so a cookie is
+// accepted while its age in those seconds is at most the lifetime.
 // Safe for concurrent use.
 type CookieJar struct {
-	epoch time.Time
-	macs  sync.Pool // *cookieSigner
+	epoch    time.Time
+	lifetime time.Duration
+	macs     sync.Pool // *cookieSigner
 }
 
 // cookieSigner is a keyed HMAC with its scratch space, pooled so that
@@ -73,8 +77,9 @@ type cookieSigner struct {
 }
 
 // NewCookieJar makes a jar with a fresh secret read from random
-// (crypto/rand.Reader if nil).
-func NewCookieJar(random io.Reader) (*CookieJar, error) {
+// (crypto/rand.Reader if nil) whose cookies stay valid for lifetime
+// (CookieLifetime if lifetime <= 0).
+func NewCookieJar(random io.Reader, lifetime time.Duration) (*CookieJar, error) {
 	if random == nil {
 		random = rand.Reader
 	}
@@ -82,10 +87,16 @@ func NewCookieJar(random io.Reader) (*CookieJar, error) {
 	if _, err := io.ReadFull(random, secret); err != nil {
 		return nil, fmt.Errorf("rtmfp/crypto: cookie secret: %w", err)
 	}
-	j := &CookieJar{epoch: time.Now()}
+	if lifetime <= 0 {
+		lifetime = CookieLifetime
+	}
+	j := &CookieJar{epoch: time.Now(), lifetime: lifetime}
 	j.macs.New = func() any { return &cookieSigner{h: hmac.New(sha256.New, secret)} }
 	return j, nil
 }
+
+// Lifetime is how long the jar's cookies stay valid.
+func (j *CookieJar) Lifetime() time.Duration { return j.lifetime }
 
 // seconds is the cookie clock: whole seconds since the jar was made, using
 // the monotonic clock when now carries one (time.Now does).
@@ -127,14 +138,15 @@ func (j *CookieJar) Mint(now time.Time, addr netip.AddrPort) [CookieLen]byte {
 	return c
 }
 
-// Check classifies a cookie received from addr.
+// Check classifies a cookie received from addr; one older than the jar's
+// lifetime is bad.
 func (j *CookieJar) Check(cookie []byte, now time.Time, addr netip.AddrPort) CookieResult {
 	if len(cookie) != CookieLen {
 		return CookieBad
 	}
 	t := binary.BigEndian.Uint32(cookie)
 	age := int64(j.seconds(now)) - int64(t)
-	if age < 0 || time.Duration(age)*time.Second > CookieLifetime {
+	if age < 0 || time.Duration(age)*time.Second > j.lifetime {
 		return CookieBad
 	}
 	var want [2 * cookieMACLen]byte

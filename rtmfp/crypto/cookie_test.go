@@ -9,7 +9,7 @@ import (
 )
 
 func TestCookies(t *testing.T) {
-	jar, err := NewCookieJar(nil)
+	jar, err := NewCookieJar(nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestCookies(t *testing.T) {
 		check(m[:], now, a, want)
 	}
 	// Another jar (another process) rejects it.
-	other, _ := NewCookieJar(nil)
+	other, _ := NewCookieJar(nil, 0)
 	if other.Check(c[:], now, a) != CookieBad {
 		t.Fatal("foreign cookie accepted")
 	}
@@ -61,7 +61,7 @@ func TestCookies(t *testing.T) {
 }
 
 func TestCookiesConcurrent(t *testing.T) {
-	jar, _ := NewCookieJar(nil)
+	jar, _ := NewCookieJar(nil, 0)
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
@@ -80,3 +80,39 @@ func TestCookiesConcurrent(t *testing.T) {
 }
 
 var netipZero = netip.MustParseAddrPort("127.0.0.1:1")
+
+func TestCookieLifetime(t *testing.T) {
+	jar, err := NewCookieJar(nil, 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jar.Lifetime() != 3*time.Second {
+		t.Fatalf("Lifetime = %v", jar.Lifetime())
+	}
+	a := netip.MustParseAddrPort("198.51.100.1:1935")
+	minted := jar.epoch.Add(10*time.Second + 300*time.Millisecond)
+	c := jar.Mint(minted, a)
+	for _, tc := range []struct {
+		after time.Duration
+		want  CookieResult
+	}{
+		{0, CookieValid},
+		{2 * time.Second, CookieValid},
+		{3 * time.Second, CookieValid},
+		{3*time.Second + 600*time.Millisecond, CookieValid}, // clock second 13, age 3
+		{3*time.Second + 700*time.Millisecond, CookieBad},   // clock second 14, age 4
+		{4 * time.Second, CookieBad},
+		{time.Minute, CookieBad}, // still well inside the 95 s default
+	} {
+		if got := jar.Check(c[:], minted.Add(tc.after), a); got != tc.want {
+			t.Errorf("%v after minting: %v, want %v", tc.after, got, tc.want)
+		}
+	}
+	def, _ := NewCookieJar(nil, 0)
+	if def.Lifetime() != CookieLifetime {
+		t.Fatalf("default lifetime %v", def.Lifetime())
+	}
+	if c := def.Mint(def.epoch, a); def.Check(c[:], def.epoch.Add(time.Minute), a) != CookieValid {
+		t.Fatal("default jar refused a one-minute-old cookie")
+	}
+}

@@ -68,7 +68,7 @@ func FuzzOpen(f *testing.F) {
 }
 
 func FuzzCookie(f *testing.F) {
-	jar, err := NewCookieJar(nil)
+	jar, err := NewCookieJar(nil, 0)
 	if err != nil {
 		f.Fatal(err)
 	}
