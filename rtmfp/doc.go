@@ -33,18 +33,18 @@
 // # Handshake
 //
 // Responder: an IHello gets an RHello with a 64-byte stateless cookie
-// (rtmfp/crypto.CookieJar: address-bound, valid for Config.CookieLifetime) and the 77-byte certificate
-// (Adobe's layout: accepts ancillary data, 64 random bytes, groups 2, 5,
-// 14). No state, no DH and no handler call happen before a valid IIKeying,
-// except Handler.Hello, which the Flash layer only uses when script
-// redirection is configured. A genuine cookie from another address gets a
-// Cookie Change. A valid keying starts a DH worker; a retransmitted keying
-// (same address, initiator session ID and key component) gets the cached
-// RIKeying bytes without new work, and a new keying with the same
-// certificate from the same address replaces the old session. The
-// RIKeying's key component starts 03 1a 00 00 02 1e 00 as librtmfp requires
-// unless the initiator asked for HMACs or session sequence numbers
-// (rtmfp-cpp can), which are then honoured in both directions.
+// (rtmfp/crypto.CookieJar: address-bound, valid for Config.CookieLifetime)
+// and the 77-byte certificate (Adobe's layout: accepts ancillary data, 64
+// random bytes, groups 2, 5, 14). No state, no DH and no handler call happen
+// before a valid IIKeying, except Handler.Hello, which the Flash layer only
+// uses when script redirection is configured. A genuine cookie from another
+// address gets a Cookie Change. A valid keying starts a DH worker; a
+// retransmitted keying (same address, initiator session ID and key
+// component) gets the cached RIKeying bytes without new work, and a new
+// keying with the same certificate from the same address replaces the old
+// session. The RIKeying's key component starts 03 1a 00 00 02 1e 00 as
+// librtmfp requires unless the initiator asked for HMACs or session sequence
+// numbers (rtmfp-cpp can), which are then honoured in both directions.
 //
 // Initiator (Dial, DialPeer): IHello to every known address, retransmitted
 // after 1 s, 2.5 s, 4 s... (each interval 1.5 s longer) until 95 s or the
