@@ -35,33 +35,81 @@ type ivSetter interface{ SetIV(iv []byte) }
 
 var zeroIV [blockSize]byte
 
-// PacketKey is one AES-128 key used the Flash way: CBC with the IV reset to
-// zero for every packet. It is also a PacketCipher in checksum mode, which
-// is how the default key protects startup packets. Not safe for concurrent
-// use.
-type PacketKey struct {
-	block    cipher.Block
-	enc, dec cipher.BlockMode
+// zeroIVCBC is one direction (encryption or decryption) of one AES key,
+// CBC with the IV reset to zero for every packet. It keeps only the CBC
+// mode, which carries its own copy of the key schedule (about 500 bytes
+// with the standard library); the cipher.Block it was made from is kept
+// only if the mode cannot reset its IV, in which case every call makes a
+// new mode.
+type zeroIVCBC struct {
+	mode    cipher.BlockMode
+	block   cipher.Block
+	decrypt bool
 }
 
-// NewPacketKey prepares key for per-packet encryption and decryption. The
-// standard library cannot fail for a 16-byte key; the error only surfaces
-// a crypto/aes refusal (e.g. a restricted FIPS mode).
-func NewPacketKey(key [KeySize]byte) (*PacketKey, error) {
+func newZeroIVCBC(block cipher.Block, decrypt bool) zeroIVCBC {
+	c := zeroIVCBC{decrypt: decrypt}
+	if m := c.newMode(block); isIVSetter(m) {
+		c.mode = m
+	} else {
+		c.block = block
+	}
+	return c
+}
+
+func isIVSetter(m cipher.BlockMode) bool {
+	_, ok := m.(ivSetter)
+	return ok
+}
+
+func (c *zeroIVCBC) newMode(block cipher.Block) cipher.BlockMode {
+	if c.decrypt {
+		return cipher.NewCBCDecrypter(block, zeroIV[:])
+	}
+	return cipher.NewCBCEncrypter(block, zeroIV[:])
+}
+
+// crypt encrypts or decrypts src into dst (which may be src itself).
+func (c *zeroIVCBC) crypt(dst, src []byte) error {
+	if len(src)%blockSize != 0 || len(dst) < len(src) {
+		return ErrBlockSize
+	}
+	mode := c.mode
+	if mode == nil {
+		mode = c.newMode(c.block)
+	} else {
+		mode.(ivSetter).SetIV(zeroIV[:])
+	}
+	mode.CryptBlocks(dst[:len(src)], src)
+	return nil
+}
+
+// newAES expands an AES-128 key. The standard library cannot fail for a
+// 16-byte key; the error only surfaces a crypto/aes refusal (e.g. a
+// restricted FIPS mode).
+func newAES(key [KeySize]byte, what string) (cipher.Block, error) {
 	block, err := aes.NewCipher(key[:])
 	if err != nil {
-		return nil, fmt.Errorf("rtmfp/crypto: packet key: %w", err)
+		return nil, fmt.Errorf("rtmfp/crypto: %s: %w", what, err)
 	}
-	k := &PacketKey{block: block}
-	enc := cipher.NewCBCEncrypter(block, zeroIV[:])
-	dec := cipher.NewCBCDecrypter(block, zeroIV[:])
-	if _, ok := enc.(ivSetter); ok {
-		k.enc = enc
+	return block, nil
+}
+
+// PacketKey is one AES-128 key used the Flash way: CBC with the IV reset to
+// zero for every packet, in both directions. It is also a PacketCipher in
+// checksum mode, which is how the default key protects startup packets.
+// Not safe for concurrent use.
+type PacketKey struct {
+	enc, dec zeroIVCBC
+}
+
+// NewPacketKey prepares key for per-packet encryption and decryption.
+func NewPacketKey(key [KeySize]byte) (*PacketKey, error) {
+	block, err := newAES(key, "packet key")
+	if err != nil {
+		return nil, err
 	}
-	if _, ok := dec.(ivSetter); ok {
-		k.dec = dec
-	}
-	return k, nil
+	return &PacketKey{enc: newZeroIVCBC(block, false), dec: newZeroIVCBC(block, true)}, nil
 }
 
 // NewDefaultPacketKey returns a PacketKey for DefaultKey.
@@ -70,34 +118,10 @@ func NewDefaultPacketKey() (*PacketKey, error) { return NewPacketKey(DefaultKey)
 // Encrypt encrypts src into dst (which may be src itself: the operation
 // works in place) with a zero IV. len(src) must be a multiple of 16 and dst
 // at least as long.
-func (k *PacketKey) Encrypt(dst, src []byte) error {
-	if len(src)%blockSize != 0 || len(dst) < len(src) {
-		return ErrBlockSize
-	}
-	mode := k.enc
-	if mode == nil {
-		mode = cipher.NewCBCEncrypter(k.block, zeroIV[:])
-	} else {
-		mode.(ivSetter).SetIV(zeroIV[:])
-	}
-	mode.CryptBlocks(dst[:len(src)], src)
-	return nil
-}
+func (k *PacketKey) Encrypt(dst, src []byte) error { return k.enc.crypt(dst, src) }
 
 // Decrypt decrypts src into dst (which may be src itself) with a zero IV.
-func (k *PacketKey) Decrypt(dst, src []byte) error {
-	if len(src)%blockSize != 0 || len(dst) < len(src) {
-		return ErrBlockSize
-	}
-	mode := k.dec
-	if mode == nil {
-		mode = cipher.NewCBCDecrypter(k.block, zeroIV[:])
-	} else {
-		mode.(ivSetter).SetIV(zeroIV[:])
-	}
-	mode.CryptBlocks(dst[:len(src)], src)
-	return nil
-}
+func (k *PacketKey) Decrypt(dst, src []byte) error { return k.dec.crypt(dst, src) }
 
 // Checksum is the 16-bit Internet checksum (RFC 1071) of b: the one's
 // complement of the one's-complement sum of big-endian 16-bit words. An odd

@@ -136,8 +136,14 @@ func TestSealDoesNotAllocate(t *testing.T) {
 func TestPacketKeyWithoutSetIV(t *testing.T) {
 	// The fallback for a BlockMode without SetIV builds a mode per packet.
 	k, _ := NewDefaultPacketKey()
-	fallback, _ := NewDefaultPacketKey()
-	fallback.enc, fallback.dec = nil, nil
+	block, err := newAES(DefaultKey, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fallback := &PacketKey{
+		enc: zeroIVCBC{block: block},
+		dec: zeroIVCBC{block: block, decrypt: true},
+	}
 	body := []byte("fallback path body, longer than one block")
 	a := k.Seal(nil, 5, body)
 	b := fallback.Seal(nil, 5, body)

@@ -179,8 +179,13 @@ const MaxSSeqGap = 32
 // direction, checksum or HMAC, optional session sequence numbers with
 // replay rejection. Not safe for concurrent use: it is meant to be owned by
 // the session's goroutine.
+//
+// It keeps only what each direction uses, an encrypting CBC mode for the
+// encrypt key and a decrypting one for the decrypt key (about 1 KB of AES
+// state in all), because a server holds one per idle session.
 type SessionCipher struct {
-	enc, dec  *PacketKey
+	enc       zeroIVCBC // EncryptKey, encryption only
+	dec       zeroIVCBC // DecryptKey, decryption only
 	mode      Mode
 	sendMAC   hash.Hash
 	recvMAC   hash.Hash
@@ -199,15 +204,21 @@ func NewSessionCipher(keys *SessionKeys, mode Mode) (*SessionCipher, error) {
 	if err := mode.validate(); err != nil {
 		return nil, err
 	}
-	enc, err := NewPacketKey(keys.EncryptKey)
+	encBlock, err := newAES(keys.EncryptKey, "session encrypt key")
 	if err != nil {
 		return nil, err
 	}
-	dec, err := NewPacketKey(keys.DecryptKey)
+	decBlock, err := newAES(keys.DecryptKey, "session decrypt key")
 	if err != nil {
 		return nil, err
 	}
-	c := &SessionCipher{enc: enc, dec: dec, mode: mode, nearNonce: keys.NearNonce, farNonce: keys.FarNonce}
+	c := &SessionCipher{
+		enc:       newZeroIVCBC(encBlock, false),
+		dec:       newZeroIVCBC(decBlock, true),
+		mode:      mode,
+		nearNonce: keys.NearNonce,
+		farNonce:  keys.FarNonce,
+	}
 	if mode.SendHMACLen > 0 {
 		c.sendMAC = hmac.New(sha256.New, keys.SendHMACKey[:])
 	}
@@ -264,7 +275,7 @@ func (c *SessionCipher) Seal(dst []byte, ssid uint32, body []byte) []byte {
 		binary.BigEndian.PutUint16(dst[cs:], Checksum(dst[cs+checksumLen:]))
 	}
 	ct := dst[start+ssidLen:]
-	_ = c.enc.Encrypt(ct, ct) // cannot fail: padded
+	_ = c.enc.crypt(ct, ct) // cannot fail: padded
 	if c.mode.SendHMACLen > 0 {
 		c.sendMAC.Reset()
 		c.sendMAC.Write(ct)
@@ -293,7 +304,7 @@ func (c *SessionCipher) Open(packet []byte) ([]byte, error) {
 			return nil, fmt.Errorf("rtmfp/crypto: open: %w", ErrHMAC)
 		}
 	}
-	_ = c.dec.Decrypt(ct, ct)
+	_ = c.dec.crypt(ct, ct) // cannot fail: size checked above
 	p := ct
 	var seq uint64
 	if c.mode.RecvSSeq {

@@ -232,15 +232,34 @@ func TestNegotiateMode(t *testing.T) {
 }
 
 func TestSessionCipherDoesNotAllocate(t *testing.T) {
-	server, client := newPair(t, Mode{SendHMACLen: 16, RecvHMACLen: 16, SendSSeq: true, RecvSSeq: true})
-	body := make([]byte, 1100)
-	buf := make([]byte, 0, len(body)+MaxOverhead)
-	var err error
-	allocs := testing.AllocsPerRun(100, func() {
-		pkt := server.Seal(buf[:0], 1, body)
-		_, err = client.Open(pkt)
-	})
-	if err != nil || allocs != 0 {
-		t.Fatalf("%.1f allocations, err %v", allocs, err)
+	for _, m := range []Mode{{}, {SendHMACLen: 16, RecvHMACLen: 16, SendSSeq: true, RecvSSeq: true}} {
+		server, client := newPair(t, m)
+		body := make([]byte, 1100)
+		buf := make([]byte, 0, len(body)+MaxOverhead)
+		var err error
+		allocs := testing.AllocsPerRun(100, func() {
+			pkt := server.Seal(buf[:0], 1, body)
+			_, err = client.Open(pkt)
+		})
+		if err != nil || allocs != 0 {
+			t.Fatalf("mode %+v: %.1f allocations, err %v", m, allocs, err)
+		}
+	}
+}
+
+// TestSessionCipherKeepsOneModePerDirection guards the memory layout: a
+// session cipher holds an encrypter for its encrypt key, a decrypter for
+// its decrypt key, and no cipher.Block besides (each would be another
+// copy of an AES key schedule per session).
+func TestSessionCipherKeepsOneModePerDirection(t *testing.T) {
+	server, _ := newPair(t, Mode{})
+	if server.enc.mode == nil || server.dec.mode == nil {
+		t.Fatal("CBC modes not built")
+	}
+	if server.enc.block != nil || server.dec.block != nil {
+		t.Fatal("a cipher.Block is kept besides the CBC modes")
+	}
+	if server.enc.decrypt || !server.dec.decrypt {
+		t.Fatal("directions swapped")
 	}
 }
