@@ -70,7 +70,7 @@ type Endpoint struct {
 
 // Listen opens a UDP socket ("udp", "udp4" or "udp6") and serves it.
 func Listen(network, address string, cfg Config) (*Endpoint, error) {
-	pc, err := net.ListenPacket(network, address)
+	pc, err := net.ListenPacket(listenNetwork(network, address), address)
 	if err != nil {
 		return nil, fmt.Errorf("rtmfp: listen: %w", err)
 	}
@@ -80,6 +80,28 @@ func Listen(network, address string, cfg Config) (*Endpoint, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// listenNetwork narrows "udp" to the family of a literal address. A wildcard
+// "[::]" socket is then IPv6-only (Go sets IPV6_V6ONLY for udp6), so that the
+// default configuration can listen on both 0.0.0.0:1935 and [::]:1935;
+// a dual-stack "[::]" socket would take the IPv4 port too.
+func listenNetwork(network, address string) string {
+	if network != "udp" {
+		return network
+	}
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return network
+	}
+	ip, err := netip.ParseAddr(host)
+	switch {
+	case err != nil:
+		return network
+	case ip.Is4():
+		return "udp4"
+	}
+	return "udp6"
 }
 
 // NewEndpoint serves an existing packet socket; the endpoint owns it from
