@@ -123,14 +123,14 @@ func (d *keyingDriver) run(b testing.TB, n, window int) {
 // with a fresh ephemeral key per handshake (two modular exponentiations)
 // and with one reused key pair (one).
 func BenchmarkResponderHandshake(b *testing.B) {
-	for _, reuse := range []bool{false, true} {
+	for _, reuse := range []time.Duration{0, time.Hour} {
 		name := "fresh-key"
-		if reuse {
+		if reuse > 0 {
 			name = "reused-key"
 		}
 		b.Run(name, func(b *testing.B) {
-			srv, _ := listenServer(b, Config{MaxConcurrentDH: 64, HelloRate: 1e9, HelloBurst: 1e9,
-				testHooks: &testHooks{reuseEphemeral: reuse, closeWait: time.Millisecond}})
+			srv, _ := listenServer(b, Config{MaxConcurrentDH: 64, HelloRate: 1e9, HelloBurst: 1e9, KeypairReuse: reuse,
+				testHooks: &testHooks{closeWait: time.Millisecond}})
 			d := newKeyingDriver(b, srv, 4, 1024)
 			b.ResetTimer()
 			start := time.Now()
@@ -150,7 +150,7 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 		for range b.N {
 			srv, err := Listen("udp4", "127.0.0.1:0", Config{Server: true, Handler: nopHandler{}, Logger: testLogger(),
 				MaxConcurrentDH: 64, HelloRate: 1e9, HelloBurst: 1e9, Keepalive: time.Hour, IdleTimeout: 2 * time.Hour,
-				testHooks: &testHooks{reuseEphemeral: true, closeWait: time.Millisecond}})
+				KeypairReuse: time.Hour, testHooks: &testHooks{closeWait: time.Millisecond}})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -175,7 +175,7 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 		for range b.N {
 			srv, err := Listen("udp4", "127.0.0.1:0", Config{Server: true, Handler: nopHandler{}, Logger: testLogger(),
 				MaxConcurrentDH: 64, Keepalive: time.Hour, IdleTimeout: 2 * time.Hour,
-				testHooks: &testHooks{reuseEphemeral: true, closeWait: time.Millisecond}})
+				KeypairReuse: time.Hour, testHooks: &testHooks{closeWait: time.Millisecond}})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -32,8 +32,20 @@ type Config struct {
 	// 2 min. It also bounds how long unacknowledged data is retransmitted.
 	IdleTimeout time.Duration
 	// CookieLifetime is how long a handshake cookie stays valid; 0 means
-	// 95 s (the RFC 7016 opening timeout).
+	// 95 s (the RFC 7016 opening timeout). Cookie ages are counted in
+	// whole seconds.
 	CookieLifetime time.Duration
+	// KeypairReuse is how long a server may reuse one ephemeral
+	// Diffie-Hellman key pair (per group) for new handshakes; 0 makes a
+	// fresh pair per handshake. Reuse saves one of the two modular
+	// exponentiations of a handshake at the price of forward secrecy
+	// within the window. Only a Server endpoint uses ephemeral keys.
+	KeypairReuse time.Duration
+	// SocketBuffer is the kernel receive and send buffer size asked for on
+	// the UDP socket, in bytes (the OS may grant less: Linux caps it at
+	// net.core.rmem_max and wmem_max); 0 means 4 MiB, a negative value
+	// leaves the OS default alone.
+	SocketBuffer int
 	// MaxConcurrentDH bounds the Diffie-Hellman computations running at
 	// once for responder handshakes; keyings beyond it are dropped and
 	// counted. 0 means 2 × GOMAXPROCS.
@@ -76,6 +88,7 @@ const (
 	defaultKeepalive       = 15 * time.Second
 	defaultIdleTimeout     = 2 * time.Minute
 	defaultCookieLifetime  = 95 * time.Second
+	defaultSocketBuffer    = 4 << 20
 	defaultHelloRate       = 20
 	defaultHelloBurst      = 40
 	minKeepalive           = 100 * time.Millisecond
@@ -122,6 +135,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.CookieLifetime <= 0 {
 		c.CookieLifetime = defaultCookieLifetime
+	}
+	if c.KeypairReuse < 0 {
+		c.KeypairReuse = 0
+	}
+	if c.SocketBuffer == 0 {
+		c.SocketBuffer = defaultSocketBuffer
 	}
 	if c.MaxConcurrentDH <= 0 {
 		c.MaxConcurrentDH = 2 * runtime.GOMAXPROCS(0)

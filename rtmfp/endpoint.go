@@ -19,9 +19,6 @@ import (
 // closeWait bounds how long Endpoint.Close waits for orderly closes.
 const closeWait = 3 * time.Second
 
-// socketBuffer is the socket buffer size asked for (the OS may refuse).
-const socketBuffer = 4 << 20
-
 // timeCriticalWindow: TCR is set for this long after time-critical data
 // was received on another session (rtmfp-cpp).
 const timeCriticalWindow = 800 * time.Millisecond
@@ -38,6 +35,7 @@ type Endpoint struct {
 	id    *identity
 
 	cookies   *crypto.CookieJar
+	ephemeral *crypto.EphemeralKeys // server handshake key pairs
 	random    io.Reader
 	dhSem     chan struct{}
 	keyings   *keyingCache
@@ -55,10 +53,8 @@ type Endpoint struct {
 
 	keyPool sync.Pool // *crypto.PacketKey for startup packets sent off-loop
 
-	tcAtNs  atomic.Int64
-	tcSID   atomic.Uint32
-	ephMu   sync.Mutex
-	ephKeys map[uint64]*crypto.PrivateKey // test hook: reused ephemeral keys
+	tcAtNs atomic.Int64
+	tcSID  atomic.Uint32
 
 	closing   atomic.Bool
 	closedCh  chan struct{}
@@ -127,12 +123,12 @@ func NewEndpoint(conn net.PacketConn, cfg Config) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if uc, ok := conn.(*net.UDPConn); ok {
-		if err := uc.SetReadBuffer(socketBuffer); err != nil {
-			cfg.Logger.Debug("rtmfp: socket receive buffer", slog.Any("err", err))
+	if uc, ok := conn.(*net.UDPConn); ok && cfg.SocketBuffer > 0 {
+		if err := uc.SetReadBuffer(cfg.SocketBuffer); err != nil {
+			cfg.Logger.Debug("rtmfp: socket receive buffer", slog.Int("bytes", cfg.SocketBuffer), slog.Any("err", err))
 		}
-		if err := uc.SetWriteBuffer(socketBuffer); err != nil {
-			cfg.Logger.Debug("rtmfp: socket send buffer", slog.Any("err", err))
+		if err := uc.SetWriteBuffer(cfg.SocketBuffer); err != nil {
+			cfg.Logger.Debug("rtmfp: socket send buffer", slog.Int("bytes", cfg.SocketBuffer), slog.Any("err", err))
 		}
 	}
 	e := &Endpoint{
@@ -142,6 +138,7 @@ func NewEndpoint(conn net.PacketConn, cfg Config) (*Endpoint, error) {
 		start:     time.Now(),
 		id:        id,
 		cookies:   jar,
+		ephemeral: crypto.NewEphemeralKeys(random, cfg.KeypairReuse),
 		random:    random,
 		dhSem:     make(chan struct{}, cfg.MaxConcurrentDH),
 		keyings:   newKeyingCache(keyingCacheSize, cfg.CookieLifetime),
@@ -150,7 +147,6 @@ func NewEndpoint(conn net.PacketConn, cfg Config) (*Endpoint, error) {
 		readerKey: readerKey,
 		hellos:    newHelloLimiter(cfg.HelloRate, cfg.HelloBurst),
 		attempts:  newAttemptCounter(),
-		ephKeys:   make(map[uint64]*crypto.PrivateKey),
 		closedCh:  make(chan struct{}),
 		drained:   make(chan struct{}),
 	}

@@ -44,7 +44,6 @@ type identity struct {
 type testHooks struct {
 	staticExponent    *big.Int // static key
 	ephemeralExponent *big.Int // every server ephemeral key
-	reuseEphemeral    bool     // one ephemeral key per group for all handshakes
 	staticGroup       uint64   // group of the static key (2)
 	policy            *crypto.KeyingPolicy
 	certRandomness    *[64]byte

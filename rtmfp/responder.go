@@ -255,26 +255,13 @@ func (e *Endpoint) sendCookieChange(now time.Time, from netip.AddrPort, ik wire.
 	e.writeStartup(from, ik.InitiatorSID, body)
 }
 
-// ephemeralKey returns a fresh key pair for a server handshake (or the
-// shared one when a test asks for reuse).
+// ephemeralKey returns the key pair for a server handshake: a fresh one,
+// or a recent one within Config.KeypairReuse.
 func (e *Endpoint) ephemeralKey(g *crypto.Group) (*crypto.PrivateKey, error) {
-	h := e.cfg.testHooks
-	if h != nil && h.ephemeralExponent != nil {
+	if h := e.cfg.testHooks; h != nil && h.ephemeralExponent != nil {
 		return crypto.NewPrivateKey(g, h.ephemeralExponent)
 	}
-	if h != nil && h.reuseEphemeral {
-		e.ephMu.Lock()
-		defer e.ephMu.Unlock()
-		if k := e.ephKeys[g.ID]; k != nil {
-			return k, nil
-		}
-		k, err := crypto.GenerateKey(g, e.random)
-		if err == nil {
-			e.ephKeys[g.ID] = k
-		}
-		return k, err
-	}
-	return crypto.GenerateKey(g, e.random)
+	return e.ephemeral.Get(g, time.Now())
 }
 
 // keyingWork runs on a DH worker: it computes the shared secret and the
