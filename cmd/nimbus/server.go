@@ -61,10 +61,19 @@ func buildServices(opts config.Options, log *slog.Logger) ([]service, error) {
 			KeepalivePeer:      opts.RTMFP.KeepalivePeer.Std(),
 			IdleTimeout:        opts.RTMFP.IdleTimeout.Std(),
 			CookieLifetime:     opts.RTMFP.Handshake.CookieLifetime.Std(),
+			KeypairReuse:       opts.RTMFP.Handshake.KeypairReuse.Std(),
 			MaxConcurrentDH:    opts.RTMFP.Handshake.EffectiveMaxConcurrentDH(),
 			HelloRate:          opts.RTMFP.Handshake.IHelloRate,
 			HelloBurst:         float64(opts.RTMFP.Handshake.IHelloBurst),
 			Logger:             log,
+			// socket_buffer = 0 keeps the OS default, which the transport
+			// spells as a negative size (its 0 means 4 MiB).
+			SocketBuffer: func() int {
+				if opts.RTMFP.SocketBuffer == 0 {
+					return -1
+				}
+				return opts.RTMFP.SocketBuffer
+			}(),
 		},
 		MaxPeerInfo:       opts.RTMFP.MaxPeerAddresses,
 		IntroductionRate:  opts.RTMFP.Introductions.SourceRate,
