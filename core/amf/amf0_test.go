@@ -163,3 +163,23 @@ func TestObjectGetSet(t *testing.T) {
 		t.Fatal("Get found a missing key")
 	}
 }
+
+// TestECMAArrayWithoutEndMarker decodes metadata as rtmfp-cpp's tcpublish
+// writes it: the declared count of entries and no 00 00 09 end marker.
+func TestECMAArrayWithoutEndMarker(t *testing.T) {
+	b := []byte{0x08, 0, 0, 0, 2,
+		0, 5, 'w', 'i', 'd', 't', 'h', 0x00, 0x40, 0x74, 0, 0, 0, 0, 0, 0, // 320
+		0, 4, 'c', 'o', 'd', 'e', 0x02, 0, 1, 'x'}
+	v, err := NewDecoder(b).ReadAMF0()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok := v.(*ECMAArray)
+	if !ok || a.Count != 2 || len(a.Entries) != 2 || a.Entries[0].Value != 320.0 || a.Entries[1].Value != "x" {
+		t.Fatalf("decoded %#v", v)
+	}
+	// Fewer entries than declared and no end marker is still truncated.
+	if _, err := NewDecoder(b[:21]).ReadAMF0(); err == nil {
+		t.Fatal("a cut array without end marker decoded")
+	}
+}

@@ -2,6 +2,7 @@ package amf
 
 import (
 	"fmt"
+	"math"
 )
 
 // readAMF0 reads one AMF0 value at the current position.
@@ -107,7 +108,7 @@ func (d *Decoder) readObject0(class string) (*Object, error) {
 	}
 	o := &Object{Class: class}
 	d.amf0Objects = append(d.amf0Objects, o)
-	members, err := d.readMembers0("amf0 object")
+	members, err := d.readMembers0("amf0 object", -1)
 	if err != nil {
 		return nil, err
 	}
@@ -127,8 +128,14 @@ func (d *Decoder) readECMAArray0() (*ECMAArray, error) {
 	a := &ECMAArray{Count: count}
 	d.amf0Objects = append(d.amf0Objects, a)
 	// The declared count is not trusted (Flash writes the dense length);
-	// the entries run to the end marker.
-	entries, err := d.readMembers0("amf0 ecma array")
+	// the entries run to the end marker. rtmfp-cpp writes the real count and
+	// no end marker: such an array ends with the input once count (> 0)
+	// entries were read.
+	endless := -1
+	if count > 0 {
+		endless = int(min(count, math.MaxInt32))
+	}
+	entries, err := d.readMembers0("amf0 ecma array", endless)
 	if err != nil {
 		return nil, err
 	}
@@ -166,9 +173,15 @@ func (d *Decoder) readStrictArray0() (*Array, error) {
 
 // readMembers0 reads "key value" pairs up to the empty key and object end
 // marker.
-func (d *Decoder) readMembers0(part string) ([]Member, error) {
+// readMembers0 reads members up to the object end marker. With
+// endlessAfter >= 0, the input may also simply end once that many members
+// were read (an ECMA array without end marker).
+func (d *Decoder) readMembers0(part string, endlessAfter int) ([]Member, error) {
 	base := len(d.scratch)
 	for {
+		if endlessAfter >= 0 && d.Remaining() == 0 && len(d.scratch)-base >= endlessAfter {
+			break
+		}
 		n, err := d.readU16("key length")
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", part, err)

@@ -78,6 +78,9 @@ func checkTruncations(t *testing.T, b []byte, amf3 bool, n int) {
 	t.Helper()
 	for i := 0; i < len(b); i++ {
 		_, err := decodeN(b[:i], amf3, n)
+		if err == nil && !amf3 && bytes.Equal(b[i:], []byte{0, 0, 9}) {
+			continue // an ECMA array that ends the input needs no end marker (rtmfp-cpp)
+		}
 		if err == nil {
 			t.Fatalf("prefix of %d/%d bytes decoded without error", i, len(b))
 		}

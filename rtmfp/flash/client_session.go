@@ -27,13 +27,18 @@ type clientSession struct {
 
 	mu      sync.Mutex
 	returns map[uint64]receiver // by our send flow ID
+	// streams routes flows whose TC metadata names a stream ID: servers
+	// (rtmfp-cpp, and Nimbus itself) associate NetStream flows to the
+	// NetConnection flow, so the association alone does not say which
+	// stream a flow serves.
+	streams map[uint64]receiver
 
 	// Session loop only.
 	flows map[uint64]receiver // by incoming flow ID
 }
 
 func newClientSession(c *Client, s *rtmfp.Session) *clientSession {
-	return &clientSession{c: c, s: s, returns: make(map[uint64]receiver), flows: make(map[uint64]receiver)}
+	return &clientSession{c: c, s: s, returns: make(map[uint64]receiver), streams: make(map[uint64]receiver), flows: make(map[uint64]receiver)}
 }
 
 // expect routes the flows the far end associates to our flow id to r.
@@ -49,11 +54,26 @@ func (cs *clientSession) forget(id uint64) {
 	cs.mu.Unlock()
 }
 
+// expectStream routes the far end's flows for stream id (by TC metadata)
+// to r.
+func (cs *clientSession) expectStream(id uint64, r receiver) {
+	cs.mu.Lock()
+	cs.streams[id] = r
+	cs.mu.Unlock()
+}
+
 func (cs *clientSession) OnFlow(f *rtmfp.RecvFlow) bool {
 	var r receiver
 	if id := f.ReturnFor(); id != 0 {
 		cs.mu.Lock()
 		r = cs.returns[id]
+		cs.mu.Unlock()
+	}
+	if tc, _, err := message.ParseTCMetadata(f.Metadata()); err == nil && tc.StreamID != 0 {
+		cs.mu.Lock()
+		if sr := cs.streams[tc.StreamID]; sr != nil {
+			r = sr
+		}
 		cs.mu.Unlock()
 	}
 	c := cs.c

@@ -82,7 +82,9 @@ func (c *Client) NewStream(ctx context.Context) (*Stream, error) {
 		statuses: make(chan message.Status, 64),
 		peers:    make(map[*directServe]struct{}),
 	}
-	c.sessionOf(server).expect(flow.ID(), st)
+	cs := c.sessionOf(server)
+	cs.expect(flow.ID(), st)
+	cs.expectStream(uint64(id), st)
 	return st, nil
 }
 

@@ -29,7 +29,9 @@ type netStream struct {
 	deleted      bool // deleteStream: late messages on its flows are ignored
 
 	// assoc is the client flow the server's flows for this stream are
-	// associated to: the flow where the stream's first command arrived.
+	// associated to: the client's NetConnection flow (rtmfp-cpp accepts
+	// only that, rtmfp-protocol.md §6.3 says Flash accepts it too), or the
+	// flow where the stream's first command arrived when there is none.
 	// Written on the session loop before any request reaches core.
 	assoc uint64
 
@@ -118,7 +120,10 @@ func (st *netStream) onMessage(f *rtmfp.RecvFlow, msg []byte) {
 			return
 		}
 		if st.assoc == 0 {
-			st.assoc = f.ID()
+			st.assoc = ss.ncFlow
+			if st.assoc == 0 {
+				st.assoc = f.ID()
+			}
 		}
 		st.onCommand(cmd)
 	case message.TypeAudio, message.TypeVideo, message.TypeDataAMF0, message.TypeDataAMF3:

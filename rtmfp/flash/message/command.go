@@ -66,6 +66,11 @@ func ParseCommand(b []byte) (Command, int, error) {
 	if c.TID, ok = tid.(float64); !ok {
 		return Command{}, 0, fmt.Errorf("flash: command %q: transaction id is a %T: %w", clip(c.Name), tid, ErrMalformed)
 	}
+	// rtmfp-cpp omits the command object (usually null) of a command without
+	// arguments: "createStream" ends right after its transaction ID.
+	if d.Remaining() == 0 {
+		return c, n, nil
+	}
 	if c.Object, err = d.ReadAMF0(); err != nil {
 		return Command{}, 0, fmt.Errorf("flash: command %q: object: %w", clip(c.Name), eofIsTruncated(err))
 	}
