@@ -32,9 +32,16 @@ func New[T any](limit int) *Queue[T] {
 
 // Push appends v. It returns false, leaving the queue unchanged, when the
 // queue already holds its limit or has been closed.
-func (q *Queue[T]) Push(v T) bool {
+func (q *Queue[T]) Push(v T) bool { return q.push(v, false) }
+
+// ForcePush appends v even when the queue is at its limit (but not when it is
+// closed). It is for items that must not be lost and whose number is bounded
+// by other means, such as one teardown notice per client.
+func (q *Queue[T]) ForcePush(v T) bool { return q.push(v, true) }
+
+func (q *Queue[T]) push(v T, force bool) bool {
 	q.mu.Lock()
-	if q.closed || len(q.items) >= q.limit {
+	if q.closed || (!force && len(q.items) >= q.limit) {
 		q.mu.Unlock()
 		return false
 	}
@@ -82,25 +89,4 @@ func (q *Queue[T]) Close() {
 	case q.ready <- struct{}{}:
 	default:
 	}
-}
-
-// ForcePush appends v even when the queue is at its limit (but not when it is
-// closed). It is for items that must not be lost and whose number is bounded
-// by other means, such as one teardown notice per client.
-func (q *Queue[T]) ForcePush(v T) bool {
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return false
-	}
-	q.items = append(q.items, v)
-	wake := len(q.items) == 1
-	q.mu.Unlock()
-	if wake {
-		select {
-		case q.ready <- struct{}{}:
-		default:
-		}
-	}
-	return true
 }
