@@ -399,6 +399,7 @@ func (h *Host) run(a *app, c compiled) {
 	fn.Env = a.env
 	if _, err := h.pcall(a, "main.lua", fn, 0); err != nil {
 		e := err.(*Error)
+		h.closeAppSockets(a) // opened by the failed run
 		if wasRunning {
 			h.log.Error("script: "+e.Text+" (keeping the running version)", "app", appLabel(a.path), "stack", e.Stack)
 			h.clearEnv(a)
@@ -428,6 +429,7 @@ func (h *Host) start(a *app) {
 func (h *Host) stop(a *app) {
 	h.event(a, "onStop", lua.LString(a.path))
 	h.closeAppPublications(a)
+	h.closeAppSockets(a)
 	h.log.Debug("script: application stopped", "app", appLabel(a.path))
 }
 

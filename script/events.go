@@ -520,7 +520,13 @@ func (h *Host) openServerObjects() {
 	servers.extras.RawSetString("broadcast", L.NewFunction(func(L *lua.LState) int { return 0 }))
 	h.mona.RawSetString("servers", servers.proxy)
 	h.mona.RawSetString("publish", L.NewFunction(h.monaPublish))
-	for _, name := range []string{"createTCPClient", "createTCPServer", "createUDPSocket", "joinGroup",
+	h.registerTCPClient()
+	h.registerTCPServer()
+	h.registerUDPSocket()
+	h.mona.RawSetString("createTCPClient", L.NewFunction(h.monaCreateTCPClient))
+	h.mona.RawSetString("createTCPServer", L.NewFunction(h.monaCreateTCPServer))
+	h.mona.RawSetString("createUDPSocket", L.NewFunction(h.monaCreateUDPSocket))
+	for _, name := range []string{"joinGroup",
 		"addToBlacklist", "removeFromBlacklist", "createMediaWriter", "sendMail",
 		"createIPAddress", "createSocketAddress", "createIPAddressWithDNS", "createSocketAddressWithDNS"} {
 		name := name

@@ -88,6 +88,10 @@ type Host struct {
 	publicationKind *objectKind
 	listenerKind    *objectKind
 	groupKind       *objectKind
+	tcpClientKind   *objectKind
+	tcpServerKind   *objectKind
+	udpSocketKind   *objectKind
+	sockets         *socketRegistry // script sockets; nil until the first one
 
 	store      *nodb.Store
 	dataRoot   *dataTable
@@ -190,6 +194,7 @@ func (h *Host) Close() error {
 	if h.root != nil {
 		h.stopTree(h.root)
 	}
+	h.closeSockets()
 	h.budget.close()
 	var err error
 	if h.store != nil {
