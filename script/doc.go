@@ -126,16 +126,45 @@
 // Differences from MonaServer: objects are not closed by the garbage
 // collector — writers from newWriter close with their client, script
 // publications with publication:close() or when the app that created them
-// stops or reloads. Not provided (they raise "not supported"): sockets
-// (createTCPClient, createTCPServer, createUDPSocket), joinGroup,
+// stops or reloads. Not provided (they raise "not supported"): joinGroup,
 // add/removeFromBlacklist, createMediaWriter, sendMail, IP/SocketAddress
 // constructors; mona.servers is an empty collection (no peer servers);
 // onFailed (Cumulus) is never called; the Cumulus 2012 form
 // onConnection(client, response, ...) is not supported.
 //
+// # Sockets
+//
+// mona:createTCPClient, createTCPServer and createUDPSocket (reference
+// §4.10) never block the loop: dialing, reading and writing run on
+// goroutines that post to it, and every event is a protected call under the
+// budget. TCP client: connect(host, port | "host:port") starts an attempt
+// (M1 true, CU nil; a failure arrives as onDisconnection — M1 with the
+// error text as 2nd argument, CU with self.error set); send(data) → nil or
+// an error text; disconnect() sends what was queued, closes and calls
+// onDisconnection; connected, address, peerAddress (M1 SocketAddress, CU
+// strings, nil when disconnected), idleTime, error. Reception calls
+// onData(data) → bytes consumed (nil: all) or onReception(data) → bytes
+// left (nil/0: none); the handler is called again while it consumes and
+// bytes remain; when both are defined the flavour decides. A peer is
+// disconnected once 1 MiB stays unconsumed; at most 1 MiB may wait to be
+// sent. TCP server: start(port | "ip:port" | ip, port) → boolean (IP
+// literals only: a name lookup would block), stop(), running, address,
+// port; events onConnection(client) (M1) / clientHandler(client) (CU); a
+// server with neither closes its connections. UDP: bind, connect (default
+// destination, and only that peer is heard), disconnect, send(data[, host,
+// port | "ip:port"]) (unbound sockets bind to the wildcard first), close,
+// address, peerAddress; events onPacket(data, "ip:port") (M1) /
+// onReception(data, "ip:port") (CU); the broadcast flag is ignored and
+// packets are dropped while 1 MiB waits for the loop.
+//
+// Sockets are not closed by the garbage collector: they close, without
+// events, when the app that created them stops or reloads, and when the
+// host closes (Close waits for their goroutines).
+//
 // # Concurrency
 //
 // The host has no goroutine of its own that touches Lua. Every method is
-// called on the owner goroutine (the core loop); the watcher and the budget
-// watchdog only post functions through Options.Post or close a channel.
+// called on the owner goroutine (the core loop); the watcher, the socket
+// goroutines and the budget watchdog only post functions through
+// Options.Post or close a channel.
 package script
