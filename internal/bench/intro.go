@@ -150,9 +150,14 @@ func introSessions(ctx context.Context, cfg IntroConfig) (*IntroResult, error) {
 	var setupErr error
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	sem := make(chan struct{}, setupParallel)
+	setup := cfg.Common
+	setup.Timeout = max(cfg.Timeout, setupTimeout)
 	for i := range inits {
+		sem <- struct{}{}
 		wg.Go(func() {
-			in, err := newPeerInitiator(ctx, &cfg.Common)
+			defer func() { <-sem }()
+			in, err := newPeerInitiator(ctx, &setup)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

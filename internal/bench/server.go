@@ -36,6 +36,10 @@ type ServerConfig struct {
 	Loops int
 	// MaxSessions bounds the server's sessions; 0 means 200000.
 	MaxSessions int
+	// KeypairReuse lets the server reuse an ephemeral Diffie-Hellman key
+	// pair for this long (rtmfp.Config.KeypairReuse); 0 is a fresh pair
+	// per handshake.
+	KeypairReuse time.Duration
 	// Events is the application; nil means EchoApp.
 	Events core.Events
 	// Logger receives the server's logs; nil discards them.
@@ -84,10 +88,11 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 	fs, err := flash.NewServer(cs, flash.Config{
 		Listen: []string{cfg.Listen},
 		Transport: rtmfp.Config{
-			Loops:       cfg.Loops,
-			MaxSessions: cfg.MaxSessions,
-			HelloRate:   benchHelloRate,
-			HelloBurst:  benchHelloRate,
+			Loops:        cfg.Loops,
+			MaxSessions:  cfg.MaxSessions,
+			HelloRate:    benchHelloRate,
+			HelloBurst:   benchHelloRate,
+			KeypairReuse: cfg.KeypairReuse,
 		},
 		IntroductionRate:  benchIntroRate,
 		IntroductionBurst: benchIntroRate,

@@ -8,7 +8,7 @@
 //
 // Usage:
 //
-//	benchserver [-listen 127.0.0.1:1935] [-loops N] [-pprof 127.0.0.1:6060]
+//	benchserver [-listen 127.0.0.1:1935] [-loops N] [-keypair-reuse D] [-pprof 127.0.0.1:6060]
 package main
 
 import (
@@ -27,6 +27,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:1935", "UDP `address` to serve")
 	loops := flag.Int("loops", 0, "rtmfp event loops; 0 means GOMAXPROCS")
 	maxSessions := flag.Int("max-sessions", 200000, "sessions allowed at once")
+	reuse := flag.Duration("keypair-reuse", 0, "reuse a server Diffie-Hellman key pair for this long (0: fresh per handshake)")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this `address` (e.g. 127.0.0.1:6060)")
 	flag.Parse()
 
@@ -39,7 +40,7 @@ func main() {
 			}
 		}()
 	}
-	srv, err := bench.StartServer(bench.ServerConfig{Listen: *listen, Loops: *loops, MaxSessions: *maxSessions, Logger: log})
+	srv, err := bench.StartServer(bench.ServerConfig{Listen: *listen, Loops: *loops, MaxSessions: *maxSessions, KeypairReuse: *reuse, Logger: log})
 	if err != nil {
 		log.Error("benchserver: start", "err", err)
 		os.Exit(1)
