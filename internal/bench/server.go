@@ -42,6 +42,9 @@ type ServerConfig struct {
 	KeypairReuse time.Duration
 	// Events is the application; nil means EchoApp.
 	Events core.Events
+	// Attach, if not nil, is called with the core server before its loop
+	// starts (a script host attaches itself there).
+	Attach func(*core.Server)
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -83,6 +86,9 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 		IntroductionRate:  benchIntroRate,
 		IntroductionBurst: benchIntroRate,
 	}, events)
+	if cfg.Attach != nil {
+		cfg.Attach(cs)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go cs.Run(ctx)
 	fs, err := flash.NewServer(cs, flash.Config{
