@@ -291,10 +291,10 @@ func TestPublishPlayRelayAndLateJoiner(t *testing.T) {
 	}
 
 	s.Subscribe(late, "cam", &fakeSub{rec: rec, name: "late"})
-	waitFor(t, "late started", func() bool { return rec.has("late started") })
-	if !rec.has("late media audio 0") || !rec.has("late media video 0") {
-		t.Error("late joiner did not get the codec configurations")
-	}
+	// Started is reported first, then the catch-up packets, on the loop.
+	waitFor(t, "late joiner's codec configurations", func() bool {
+		return rec.has("late started") && rec.has("late media audio 0") && rec.has("late media video 0")
+	})
 
 	s.Unpublish(h)
 	waitFor(t, "unpublish notify", func() bool {
