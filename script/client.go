@@ -32,7 +32,7 @@ func (h *Host) registerClient() {
 	k.fallback = func(L *lua.LState, o luaObject, key lua.LValue) lua.LValue {
 		// Unknown fields read the client's properties (M1 client.x →
 		// client.properties.x; CU: URL query parameter x).
-		return o.(*luaClient).properties.get(key)
+		return o.(*luaClient).props().get(key)
 	}
 	h.clientKind = k
 }
@@ -45,11 +45,23 @@ func checkClient(h *Host, L *lua.LState, n int) *luaClient {
 func (h *Host) newClient(L *lua.LState, c *core.Client, a *app) *luaClient {
 	lc := &luaClient{h: h, c: c, app: a}
 	h.clientKind.wrap(L, lc)
-	lc.properties = h.newCollection("properties", func(L *lua.LState) int {
+	lc.writer = h.newWriter(L, lc, c.Writer(), true)
+	c.Data = lc
+	return lc
+}
+
+// props is client.properties, built on first use: most clients never read
+// it, and a collection costs a few KB of Lua tables and closures per client.
+func (lc *luaClient) props() *collection {
+	if lc.properties != nil {
+		return lc.properties
+	}
+	L := lc.h.L
+	props := lc.h.newCollection("properties", func(L *lua.LState) int {
 		// client.properties(k1, k2, ...) returns the raw string values.
 		n := L.GetTop()
 		for i := 1; i <= n; i++ {
-			v, ok := c.Property(L.CheckString(i))
+			v, ok := lc.c.Property(L.CheckString(i))
 			if !ok {
 				L.Push(lua.LNil)
 				continue
@@ -62,18 +74,24 @@ func (h *Host) newClient(L *lua.LState, c *core.Client, a *app) *luaClient {
 		}
 		return n
 	})
-	conv := newAMFToLua(L, h.location(a), nil)
-	for _, m := range c.Properties {
+	conv := newAMFToLua(L, lc.h.location(lc.app), nil)
+	for _, m := range lc.c.Properties {
 		if s, ok := m.Value.(string); ok {
-			lc.properties.set(lua.LString(m.Key), autoType(s))
+			props.set(lua.LString(m.Key), autoType(s))
 		} else {
-			lc.properties.set(lua.LString(m.Key), conv.value(m.Value))
+			props.set(lua.LString(m.Key), conv.value(m.Value))
 		}
 	}
-	lc.parameters = h.newCollection("parameters", nil)
-	lc.writer = h.newWriter(L, lc, c.Writer(), true)
-	c.Data = lc
-	return lc
+	lc.properties = props
+	return props
+}
+
+// params is client.parameters, built on first use.
+func (lc *luaClient) params() *collection {
+	if lc.parameters == nil {
+		lc.parameters = lc.h.newCollection("parameters", nil)
+	}
+	return lc.parameters
 }
 
 func (lc *luaClient) property(L *lua.LState, key string) (lua.LValue, bool) {
@@ -109,13 +127,13 @@ func (lc *luaClient) property(L *lua.LState, key string) (lua.LValue, bool) {
 	case "writer":
 		return lc.writer.ud, true
 	case "properties":
-		return lc.properties.proxy, true
+		return lc.props().proxy, true
 	case "parameters":
-		return lc.parameters.proxy, true
+		return lc.params().proxy, true
 	case "swfUrl", "pageUrl":
-		return lc.properties.get(lua.LString(key)), true
+		return lc.props().get(lua.LString(key)), true
 	case "flashVersion":
-		return lc.properties.get(lua.LString("flashVer")), true
+		return lc.props().get(lua.LString("flashVer")), true
 	}
 	return nil, false
 }

@@ -100,7 +100,8 @@ func (h *Host) OnConnection(c *core.Client, args []any) ([]amf.Member, error) {
 	if len(rets) > 0 && rets[0] != lua.LNil {
 		if t, ok := rets[0].(*lua.LTable); ok {
 			info = h.tableMembers(t)
-			t.ForEach(func(k, v lua.LValue) { lc.parameters.set(k, v) })
+			params := lc.params()
+			t.ForEach(func(k, v lua.LValue) { params.set(k, v) })
 		} else if a.flavour != FlavourCumulus {
 			h.log.Error("script: onConnection must return a table or nothing", "app", appLabel(a.path))
 		}
