@@ -111,23 +111,7 @@ func luaNext(L *lua.LState) int {
 	return 2
 }
 
-func luaPairs(L *lua.LState) int {
-	v := L.CheckAny(1)
-	if mm := L.GetMetaField(v, "__pairs"); mm != lua.LNil {
-		L.Push(mm)
-		L.Push(v)
-		L.Call(1, 3)
-		return 3
-	}
-	tb := L.CheckTable(1)
-	if items := hiddenItems(tb); items != nil {
-		tb = items
-	}
-	L.Push(L.Get(lua.UpvalueIndex(1)))
-	L.Push(tb)
-	L.Push(lua.LNil)
-	return 3
-}
+func luaPairs(L *lua.LState) int { return startIteration(L, "__pairs", lua.LNil) }
 
 func ipairsStep(L *lua.LState) int {
 	tb := L.CheckTable(1)
@@ -141,9 +125,14 @@ func ipairsStep(L *lua.LState) int {
 	return 2
 }
 
-func luaIpairs(L *lua.LState) int {
+func luaIpairs(L *lua.LState) int { return startIteration(L, "__ipairs", lua.LNumber(0)) }
+
+// startIteration is the body of pairs and ipairs: the metamethod meta when
+// the value has one, otherwise the step function (upvalue 1) over the table,
+// or over a collection's hidden items, from the control value start.
+func startIteration(L *lua.LState, meta string, start lua.LValue) int {
 	v := L.CheckAny(1)
-	if mm := L.GetMetaField(v, "__ipairs"); mm != lua.LNil {
+	if mm := L.GetMetaField(v, meta); mm != lua.LNil {
 		L.Push(mm)
 		L.Push(v)
 		L.Call(1, 3)
@@ -155,7 +144,7 @@ func luaIpairs(L *lua.LState) int {
 	}
 	L.Push(L.Get(lua.UpvalueIndex(1)))
 	L.Push(tb)
-	L.Push(lua.LNumber(0))
+	L.Push(start)
 	return 3
 }
 

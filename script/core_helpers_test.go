@@ -247,21 +247,7 @@ func (e *coreEnv) onLoop(f func()) {
 // lua runs src in the environment of app path, on the loop.
 func (e *coreEnv) lua(path, src string) error {
 	var err error
-	e.onLoop(func() {
-		a, rerr := e.h.resolve(path)
-		if rerr != nil {
-			err = rerr
-			return
-		}
-		proto, cerr := compileSource([]byte(src), "test.lua")
-		if cerr != nil {
-			err = cerr
-			return
-		}
-		fn := e.h.L.NewFunctionFromProto(proto)
-		fn.Env = a.env
-		_, err = e.h.pcall(a, "test", fn, 0)
-	})
+	e.onLoop(func() { err = runSource(e.h, path, src) })
 	return err
 }
 

@@ -170,21 +170,24 @@ func startHostIn(t testing.TB, www string, opts ...hostOption) *testHost {
 // error, if any (on the loop).
 func (th *testHost) run(path, src string) error {
 	var err error
-	th.loop.do(func() {
-		a, rerr := th.h.resolve(path)
-		if rerr != nil {
-			err = rerr
-			return
-		}
-		proto, cerr := compileSource([]byte(src), "test.lua")
-		if cerr != nil {
-			err = cerr
-			return
-		}
-		fn := th.h.L.NewFunctionFromProto(proto)
-		fn.Env = a.env
-		_, err = th.h.pcall(a, "test", fn, 0)
-	})
+	th.loop.do(func() { err = runSource(th.h, path, src) })
+	return err
+}
+
+// runSource runs Lua source in the environment of app path; call it on the
+// host's owner goroutine.
+func runSource(h *Host, path, src string) error {
+	a, err := h.resolve(path)
+	if err != nil {
+		return err
+	}
+	proto, err := compileSource([]byte(src), "test.lua")
+	if err != nil {
+		return err
+	}
+	fn := h.L.NewFunctionFromProto(proto)
+	fn.Env = a.env
+	_, err = h.pcall(a, "test", fn, 0)
 	return err
 }
 
