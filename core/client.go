@@ -92,6 +92,7 @@ type Client struct {
 	reported    []netip.AddrPort
 	accepted    bool
 	gone        bool
+	failure     string
 	connectedAt time.Time
 
 	publishings   []*Publishing
@@ -122,6 +123,11 @@ func (c *Client) Ping() time.Duration { return c.conn.Ping() }
 
 // LastReception is when the client was last heard from.
 func (c *Client) LastReception() time.Time { return c.conn.LastReception() }
+
+// FailureReason says why the connection failed ("" when it ended
+// normally): set before Events.OnDisconnection for connections ended by
+// Server.Fail (a timeout, a lost peer), like Cumulus' onFailed.
+func (c *Client) FailureReason() string { return c.failure }
 
 // Accepted reports whether the application accepted the client and it is
 // still connected.
@@ -238,6 +244,11 @@ func (s *Server) connect(c *Client, args []any) {
 		c.conn.Reject("NetConnection.Connect.Failed", "server is stopping")
 		return
 	}
+	if s.blacklist.Contains(c.address.Addr()) {
+		c.gone = true
+		c.conn.Reject("NetConnection.Connect.Rejected", "address banned")
+		return
+	}
 	info, err := s.events.OnConnection(c, args)
 	if err != nil {
 		code := "NetConnection.Connect.Rejected"
@@ -271,6 +282,19 @@ func (s *Server) connect(c *Client, args []any) {
 // goroutine; never lost even when the queue is full.
 func (s *Server) Disconnect(c *Client) {
 	s.mustPost(func() { s.disconnect(c) })
+}
+
+// Fail reports that the client's connection failed for reason (an idle
+// timeout, a peer that stopped acknowledging): like Disconnect, with
+// FailureReason set for OnDisconnection. Safe from any goroutine; never
+// lost.
+func (s *Server) Fail(c *Client, reason string) {
+	s.mustPost(func() {
+		if !c.gone && reason != "" {
+			c.failure = reason
+		}
+		s.disconnect(c)
+	})
 }
 
 // disconnect tears the client down: its subscriptions, publications and

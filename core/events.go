@@ -69,7 +69,8 @@ type Events interface {
 	// the connect response. During the call the client is not yet listed in
 	// the server's clients.
 	OnConnection(c *Client, args []any) (info []amf.Member, err error)
-	// OnDisconnection is called once for every accepted client.
+	// OnDisconnection is called once for every accepted client;
+	// c.FailureReason() says why when the connection failed.
 	OnDisconnection(c *Client)
 	// OnCall runs an RPC. Returning ErrMethodNotFound (wrapped or not) fails
 	// the call with the "method not found" text.

@@ -17,9 +17,12 @@ type Group struct {
 	members []*Membership
 }
 
-// Membership is a client's handle on its membership of a group.
+// Membership is a member's handle on its membership of a group: a client's,
+// or a virtual member's (JoinGroupVirtual), which has no client and no
+// connection.
 type Membership struct {
 	client *Client
+	peer   PeerID
 	group  *Group
 	conn   GroupConn
 	// address = SHA-256(21 0f ‖ peer ID): the member's position on the
@@ -29,23 +32,35 @@ type Membership struct {
 	ended   bool
 }
 
-// Client returns the member.
+// Client returns the member, nil for a virtual member.
 func (m *Membership) Client() *Client { return m.client }
+
+// PeerID is the member's peer ID.
+func (m *Membership) PeerID() PeerID { return m.peer }
+
+// Virtual reports whether the member is not a client of this server.
+func (m *Membership) Virtual() bool { return m.client == nil }
 
 // Group returns the group.
 func (m *Membership) Group() *Group { return m.group }
 
-// Size is the number of members.
+// Size is the number of members, virtual ones included.
 func (g *Group) Size() int { return len(g.members) }
 
-// Members returns the member clients in ring order.
+// Members returns the member clients in ring order (virtual members are
+// not clients and are left out; see Memberships).
 func (g *Group) Members() []*Client {
-	out := make([]*Client, len(g.members))
-	for i, m := range g.members {
-		out[i] = m.client
+	out := make([]*Client, 0, len(g.members))
+	for _, m := range g.members {
+		if m.client != nil {
+			out = append(out, m.client)
+		}
 	}
 	return out
 }
+
+// Memberships returns every member in ring order.
+func (g *Group) Memberships() []*Membership { return slices.Clone(g.members) }
 
 // Group looks up a group by ID (loop only).
 func (s *Server) Group(id PeerID) *Group { return s.groups[id] }
@@ -80,24 +95,37 @@ func GroupAddress(peer PeerID) [32]byte {
 // closes quickly. Every member therefore hears of at most GroupNeighbours
 // peers per join, whatever the group size.
 func (s *Server) JoinGroup(c *Client, id PeerID, conn GroupConn) (*Membership, error) {
-	m := &Membership{client: c, conn: conn, address: GroupAddress(c.ID)}
+	m := &Membership{client: c, peer: c.ID, conn: conn, address: GroupAddress(c.ID)}
 	if !s.Post(func() { s.joinGroup(m, id) }) {
 		return nil, ErrBusy
 	}
 	return m, nil
 }
 
+// JoinGroupVirtual adds peer to the group as a virtual member: a peer that
+// is a client of another server (MonaServer's mona:joinGroup, for NetGroups
+// spread over several servers). Loop only. The member takes its place on
+// the ring and is announced to its neighbours like a client; it receives
+// nothing itself. End it with LeaveGroup.
+func (s *Server) JoinGroupVirtual(peer, group PeerID) *Membership {
+	m := &Membership{peer: peer, address: GroupAddress(peer)}
+	s.joinGroup(m, group)
+	return m
+}
+
 func (s *Server) joinGroup(m *Membership, id PeerID) {
 	c := m.client
-	if !c.Accepted() || m.ended {
+	if m.ended || (c != nil && !c.Accepted()) {
 		return
 	}
-	for _, x := range c.memberships {
-		if x.group.ID == id {
-			// Already a member through another flow: keep the newest flow.
-			x.conn = m.conn
-			m.ended = true
-			return
+	if c != nil {
+		for _, x := range c.memberships {
+			if x.group.ID == id {
+				// Already a member through another flow: keep the newest flow.
+				x.conn = m.conn
+				m.ended = true
+				return
+			}
 		}
 	}
 	g := s.groups[id]
@@ -110,13 +138,19 @@ func (s *Server) joinGroup(m *Membership, id PeerID) {
 		return bytes.Compare(a.address[:], b.address[:])
 	})
 	for _, n := range s.ringNeighbours(g, pos) {
-		m.conn.WriteNeighbour(n.client.ID)
-		n.conn.WriteNeighbour(c.ID)
+		if m.conn != nil {
+			m.conn.WriteNeighbour(n.peer)
+		}
+		if n.conn != nil {
+			n.conn.WriteNeighbour(m.peer)
+		}
 	}
 	g.members = slices.Insert(g.members, pos, m)
 	m.joined = true
-	c.memberships = append(c.memberships, m)
-	s.events.OnJoinGroup(c, g)
+	if c != nil {
+		c.memberships = append(c.memberships, m)
+		s.events.OnJoinGroup(c, g)
+	}
 }
 
 // ringNeighbours returns up to GroupNeighbours members around position pos
@@ -144,16 +178,22 @@ func (s *Server) LeaveGroup(m *Membership) {
 	s.mustPost(func() { s.leaveGroup(m) })
 }
 
+// LeaveGroupNow ends the membership at once (loop only: scripts releasing
+// a virtual member).
+func (s *Server) LeaveGroupNow(m *Membership) { s.leaveGroup(m) }
+
 func (s *Server) leaveGroup(m *Membership) {
 	if m.ended {
 		return
 	}
 	m.ended = true
 	c := m.client
-	for i, x := range c.memberships {
-		if x == m {
-			c.memberships = append(c.memberships[:i], c.memberships[i+1:]...)
-			break
+	if c != nil {
+		for i, x := range c.memberships {
+			if x == m {
+				c.memberships = append(c.memberships[:i], c.memberships[i+1:]...)
+				break
+			}
 		}
 	}
 	if !m.joined {
@@ -169,5 +209,7 @@ func (s *Server) leaveGroup(m *Membership) {
 	if len(g.members) == 0 && s.groups[g.ID] == g {
 		delete(s.groups, g.ID)
 	}
-	s.events.OnUnjoinGroup(c, g)
+	if c != nil {
+		s.events.OnUnjoinGroup(c, g)
+	}
 }

@@ -102,6 +102,8 @@ type Server struct {
 	groups       map[PeerID]*Group
 	nextListener uint64
 	stopping     bool
+
+	blacklist Blacklist
 }
 
 // NewServer creates a server whose application is events.
