@@ -3,6 +3,7 @@ package rtmfp
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"runtime"
 	"time"
 )
@@ -57,6 +58,12 @@ type Config struct {
 	// (2, 5, 14); nil means all three. The 77-byte server certificate
 	// advertises exactly these.
 	Groups []int
+	// Blocked, when set, is asked for the source IP of every datagram
+	// before anything else is done with it; true drops the datagram
+	// (counted in Stats.DroppedBlocked). It runs on the socket reader for
+	// every packet and must be fast and safe for concurrent use (the Flash
+	// server passes core's blacklist).
+	Blocked func(netip.Addr) bool
 	// Logger receives the endpoint's logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Handler receives sessions and rendezvous requests (required).

@@ -296,6 +296,10 @@ func (e *Endpoint) readLoop() {
 // handed to a loop (which releases it).
 func (e *Endpoint) dispatch(now time.Time, p *packet) bool {
 	b := p.data()
+	if e.cfg.Blocked != nil && e.cfg.Blocked(p.from.Addr()) {
+		e.stats.droppedBlocked.Add(1)
+		return false
+	}
 	if len(b) < crypto.MinPacketSize {
 		e.stats.droppedMalformed.Add(1)
 		return false

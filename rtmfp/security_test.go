@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -298,5 +299,30 @@ func TestSameCertificateReplacesSession(t *testing.T) {
 	}
 	if st := srv.Stats(); st.SessionsReplaced != 1 || st.SessionsActive != 1 {
 		t.Fatalf("replaced %d active %d", st.SessionsReplaced, st.SessionsActive)
+	}
+}
+
+// TestBlockedAddressIgnored: a datagram from an address Config.Blocked
+// refuses gets no answer and is counted; lifting the block restores
+// service.
+func TestBlockedAddressIgnored(t *testing.T) {
+	var blocked atomic.Bool
+	blocked.Store(true)
+	srv, _ := listenServer(t, Config{Loops: 1, Blocked: func(a netip.Addr) bool {
+		return blocked.Load() && a == netip.MustParseAddr("127.0.0.1")
+	}})
+	p := newRawPeer(t, srv.LocalAddr())
+	epd := wire.EPD{AncillaryData: []byte("rtmfp://localhost/app")}.Append(nil)
+	p.send(p.ihelloPacket(epd, make([]byte, 16)))
+	if pkt := p.recv(300 * time.Millisecond); pkt != nil {
+		t.Fatalf("blocked address answered: %x", pkt)
+	}
+	if st := srv.Stats(); st.DroppedBlocked != 1 || st.HellosAnswered != 0 {
+		t.Fatalf("dropped blocked %d, hellos answered %d", st.DroppedBlocked, st.HellosAnswered)
+	}
+	blocked.Store(false)
+	p.send(p.ihelloPacket(epd, make([]byte, 16)))
+	if pkt := p.recv(5 * time.Second); pkt == nil {
+		t.Fatal("no answer after the block was lifted")
 	}
 }

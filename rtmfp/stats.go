@@ -17,6 +17,7 @@ type Stats struct {
 	DroppedQueueFull    uint64 // an event loop queue was full
 	DroppedBadMode      uint64 // wrong MOD bits (reflection or garbage)
 	DroppedUnexpected   uint64 // handshake chunks we did not expect
+	DroppedBlocked      uint64 // datagrams from addresses Config.Blocked refuses
 	HellosAnswered      uint64 // RHellos sent for IHellos
 	HellosRateLimited   uint64 // IHellos over the per-address token bucket
 	HellosNotForUs      uint64 // IHellos whose EPD selects nobody here
@@ -46,7 +47,7 @@ type Stats struct {
 type endpointStats struct {
 	packetsIn, packetsOut, bytesIn, bytesOut, writeErrors             atomic.Uint64
 	droppedMalformed, droppedUnknownSID, droppedQueueFull             atomic.Uint64
-	droppedBadMode, droppedUnexpected                                 atomic.Uint64
+	droppedBadMode, droppedUnexpected, droppedBlocked                 atomic.Uint64
 	hellosAnswered, hellosRateLimited, hellosNotForUs, hellosDeferred atomic.Uint64
 	answersTooLarge, redirectsSent                                    atomic.Uint64
 	cookiesInvalid, cookieChanges, keyingsRetransmit                  atomic.Uint64
@@ -67,6 +68,7 @@ func (s *endpointStats) snapshot() Stats {
 		DroppedQueueFull:    s.droppedQueueFull.Load(),
 		DroppedBadMode:      s.droppedBadMode.Load(),
 		DroppedUnexpected:   s.droppedUnexpected.Load(),
+		DroppedBlocked:      s.droppedBlocked.Load(),
 		HellosAnswered:      s.hellosAnswered.Load(),
 		HellosRateLimited:   s.hellosRateLimited.Load(),
 		HellosNotForUs:      s.hellosNotForUs.Load(),

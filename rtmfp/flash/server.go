@@ -195,6 +195,11 @@ func (s *Server) Start() error {
 		tc.Handler = h
 		tc.Server = true
 		tc.AcceptPeers = false
+		if tc.Blocked == nil {
+			// Scripts' mona:addToBlacklist: banned IPs are dropped before
+			// any handshake work.
+			tc.Blocked = s.core.Blacklist().Contains
+		}
 		if tc.Logger == nil {
 			tc.Logger = s.log
 		}

@@ -1,6 +1,7 @@
 package flash
 
 import (
+	"errors"
 	"log/slog"
 	"net/netip"
 	"sync/atomic"
@@ -153,10 +154,27 @@ func (ss *serverSession) OnClosed(err error) {
 		st.closeFlows()
 	}
 	if ss.client != nil {
-		ss.srv.core.Disconnect(ss.client)
+		if reason := failureReason(err); reason != "" {
+			ss.srv.core.Fail(ss.client, reason)
+		} else {
+			ss.srv.core.Disconnect(ss.client)
+		}
 	}
 	ss.srv.removeSession(ss)
 	ss.srv.log.Debug("flash: session closed", "peer", ss.peerID.String(), "reason", err)
+}
+
+// failureReason names the session ends that are failures of the client
+// (Cumulus' onFailed): it went silent or stopped acknowledging. An orderly
+// close, from either side, or a replacement by a new session is not one.
+func failureReason(err error) string {
+	switch {
+	case errors.Is(err, rtmfp.ErrIdleTimeout):
+		return "Timeout no client message"
+	case errors.Is(err, rtmfp.ErrRetransmitLimit):
+		return "Timeout: client stopped acknowledging"
+	}
+	return ""
 }
 
 // shedClient closes a client whose requests core could not take.
