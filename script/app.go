@@ -430,6 +430,7 @@ func (h *Host) stop(a *app) {
 	h.event(a, "onStop", lua.LString(a.path))
 	h.closeAppPublications(a)
 	h.closeAppSockets(a)
+	h.releaseAppMembers(a)
 	h.log.Debug("script: application stopped", "app", appLabel(a.path))
 }
 

@@ -1,6 +1,8 @@
 package script
 
 import (
+	"strings"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -61,7 +63,12 @@ func (h *Host) newCollection(kind string, lookup lookupFunc) *collection {
 		case lua.LString("ipairs"):
 			L.Push(L.NewFunction(func(L *lua.LState) int { return c.snapshotIter(L, true) }))
 		default:
-			L.Push(lua.LNil)
+			// Methods a collection adds (servers:broadcast, groups:join).
+			if k, ok := L.Get(2).(lua.LString); ok && !strings.HasPrefix(string(k), "__") {
+				L.Push(c.extras.RawGet(k))
+			} else {
+				L.Push(lua.LNil)
+			}
 		}
 		return 1
 	}))

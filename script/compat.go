@@ -78,6 +78,7 @@ func (h *Host) openLibs() error {
 	h.registerPublication()
 	h.registerListener()
 	h.registerGroup()
+	h.registerMember()
 	h.openServerObjects()
 	return nil
 }

@@ -123,14 +123,25 @@
 // client.properties/parameters, listener.parameters, mona.configs,
 // mona.environment, mona.arguments).
 //
-// Differences from MonaServer: objects are not closed by the garbage
-// collector — writers from newWriter close with their client, script
-// publications with publication:close() or when the app that created them
-// stops or reloads. Not provided (they raise "not supported"): joinGroup,
-// add/removeFromBlacklist, createMediaWriter, sendMail, IP/SocketAddress
-// constructors; mona.servers is an empty collection (no peer servers);
-// onFailed (Cumulus) is never called; the Cumulus 2012 form
-// onConnection(client, response, ...) is not supported.
+// Administration: mona:addToBlacklist(ip...) / removeFromBlacklist(ip...)
+// ban IPs (a port is accepted and ignored; a bad address raises an error
+// naming it): the protocols drop their datagrams before any handshake work
+// and the clients connected from them are disconnected. mona:joinGroup(
+// peerId, groupId) (Cumulus: cumulus.groups:join) adds a virtual NetGroup
+// member, announced to the group's clients like a member of this server;
+// it leaves on member:release(), when its app stops or reloads, or when the
+// collector reclaims an unreferenced member. onFailed(client, error) is
+// called before onDisconnection when a session failed (idle timeout:
+// "Timeout no client message"; a client that stopped acknowledging).
+//
+// Differences from MonaServer: objects other than virtual members are not
+// closed by the garbage collector — writers from newWriter close with their
+// client, script publications with publication:close() or when the app
+// that created them stops or reloads. Not provided (they raise "not
+// supported"): createMediaWriter, sendMail, IP/SocketAddress constructors;
+// mona.servers is an empty collection (no peer servers; servers:broadcast
+// does nothing); the Cumulus 2012 form onConnection(client, response, ...)
+// is not supported.
 //
 // # Sockets
 //

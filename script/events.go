@@ -145,6 +145,11 @@ func (h *Host) OnDisconnection(c *core.Client) {
 	}
 	h.clients.del(lua.LString(c.HexID()))
 	lc.app.clients.del(lua.LString(c.HexID()))
+	if reason := c.FailureReason(); reason != "" {
+		// Cumulus (and MonaServer before 2013-11): onFailed precedes the
+		// disconnection of a failed session.
+		h.event(lc.app, "onFailed", lc.ud, lua.LString(reason))
+	}
 	h.event(lc.app, "onDisconnection", lc.ud)
 	lc.gone = true
 	for _, w := range lc.writers {
@@ -452,6 +457,7 @@ func (h *Host) OnManage() {
 	if h.closed || h.root == nil {
 		return
 	}
+	h.compactMembers()
 	if h.root.flavour != FlavourCumulus {
 		h.event(h.root, "onManage")
 	}
@@ -527,8 +533,10 @@ func (h *Host) openServerObjects() {
 	h.mona.RawSetString("createTCPClient", L.NewFunction(h.monaCreateTCPClient))
 	h.mona.RawSetString("createTCPServer", L.NewFunction(h.monaCreateTCPServer))
 	h.mona.RawSetString("createUDPSocket", L.NewFunction(h.monaCreateUDPSocket))
-	for _, name := range []string{"joinGroup",
-		"addToBlacklist", "removeFromBlacklist", "createMediaWriter", "sendMail",
+	h.mona.RawSetString("joinGroup", L.NewFunction(h.monaJoinGroup))
+	h.mona.RawSetString("addToBlacklist", L.NewFunction(h.monaAddToBlacklist))
+	h.mona.RawSetString("removeFromBlacklist", L.NewFunction(h.monaRemoveFromBlacklist))
+	for _, name := range []string{"createMediaWriter", "sendMail",
 		"createIPAddress", "createSocketAddress", "createIPAddressWithDNS", "createSocketAddressWithDNS"} {
 		name := name
 		h.mona.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
@@ -570,6 +578,8 @@ func (h *Host) dynamicMona(L *lua.LState, key string) (lua.LValue, bool) {
 				return true
 			})
 		}
+		// Cumulus: cumulus.groups:join(peerId, groupId) is mona:joinGroup.
+		coll.extras.RawSetString("join", L.NewFunction(func(L *lua.LState) int { return h.joinVirtual(L, 2) }))
 		return coll.proxy, true
 	}
 	return nil, false

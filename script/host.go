@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -88,6 +89,8 @@ type Host struct {
 	publicationKind *objectKind
 	listenerKind    *objectKind
 	groupKind       *objectKind
+	memberKind      *objectKind
+	virtualMembers  map[*app][]weak.Pointer[luaMember] // mona:joinGroup, per owning app
 	tcpClientKind   *objectKind
 	tcpServerKind   *objectKind
 	udpSocketKind   *objectKind
@@ -132,6 +135,7 @@ func New(opts Options) (*Host, error) {
 
 		subCollections: make(map[*lua.LTable]*collection),
 		scriptPubs:     make(map[*app][]*luaPublication),
+		virtualMembers: make(map[*app][]weak.Pointer[luaMember]),
 	}
 	h.L = lua.NewState(lua.Options{
 		CallStackSize:    1024,
