@@ -154,3 +154,37 @@ func TestMobility(t *testing.T) {
 		waitFor(t, time.Minute, "answer", func() bool { m, _ := cr.totals(); return m == 1 })
 	})
 }
+
+// TestTimeCriticalFlag: data of a flow marked time critical travels in
+// packets with TC; the receiving endpoint then flags its other sessions'
+// packets with TCR. Data of an ordinary flow does neither.
+func TestTimeCriticalFlag(t *testing.T) {
+	srv, cli, sh, _ := listenPair(t, Config{Loops: 1}, Config{Loops: 1})
+	media := dial(t, cli, srv)
+	waitFor(t, 5*time.Second, "server session", func() bool { return sh.count() == 1 })
+	serverSide, _ := sh.session(0)
+
+	plain, _ := media.OpenFlow([]byte("plain"), 0)
+	plain.Write([]byte("not time critical"))
+	waitFor(t, 5*time.Second, "plain message", func() bool { _, r := sh.session(0); m, _ := r.totals(); return m == 1 })
+	if at := srv.tcAtNs.Load(); at != 0 {
+		t.Fatal("ordinary data noted as time critical")
+	}
+
+	video, _ := media.OpenFlow([]byte("video"), 0)
+	video.SetTimeCritical(true)
+	video.Write([]byte("frame"))
+	waitFor(t, 5*time.Second, "TC noted by the receiver", func() bool { return srv.tcAtNs.Load() != 0 })
+	_, sr := sh.session(0)
+	if m, _ := sr.totals(); m != 2 {
+		t.Fatalf("%d messages", m)
+	}
+	sid := serverSide.id
+	if srv.tcSID.Load() != sid {
+		t.Fatalf("TC noted for session %d, want %d", srv.tcSID.Load(), sid)
+	}
+	now := time.Now()
+	if srv.timeCriticalElsewhere(now, sid) || !srv.timeCriticalElsewhere(now, sid+1) {
+		t.Fatal("TCR must go to the other sessions only")
+	}
+}

@@ -45,9 +45,10 @@ type SendFlow struct {
 	returnFor uint64
 	options   []byte // metadata and return association, without the marker
 
-	queued atomic.Int64 // bytes written and not yet acknowledged or abandoned
-	closed atomic.Bool  // Close was called
-	state  atomic.Int32 // flowOpen, flowRejected, flowFailed
+	queued       atomic.Int64 // bytes written and not yet acknowledged or abandoned
+	closed       atomic.Bool  // Close was called
+	timeCritical atomic.Bool  // packets carrying this flow's data set TC
+	state        atomic.Int32 // flowOpen, flowRejected, flowFailed
 
 	// Loop-only.
 	frags        []sendFragment // frags[head:] hold base, base+1, ...
@@ -63,6 +64,11 @@ type SendFlow struct {
 	inSendList   bool
 	deadlines    int // unacknowledged fragments with a deadline
 }
+
+// SetTimeCritical marks the flow's data as time critical (live audio and
+// video): packets carrying it set the TC flag, so that receivers favour
+// them (RFC 7016 congestion control). Safe from any goroutine.
+func (f *SendFlow) SetTimeCritical(on bool) { f.timeCritical.Store(on) }
 
 // Flow states visible to writers.
 const (

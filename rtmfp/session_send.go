@@ -130,8 +130,15 @@ func (s *Session) assemble(now time.Time, allowData bool) (body []byte, hasData,
 	body = s.appendAcks(now, body, limit, sending)
 	if sending {
 		var n int
-		body, n = s.appendData(now, body, limit)
+		var tc bool
+		body, n, tc = s.appendData(now, body, limit)
 		hasData = n > 0
+		if tc {
+			// The flags byte leads the header. TC tells the far end
+			// that time-critical media is flowing, so that its other
+			// sessions yield to it (they send TCR).
+			body[0] |= wire.FlagTimeCritical
+		}
 	}
 	return body, hasData, len(body) > hdr
 }
@@ -188,9 +195,10 @@ func (s *Session) hasSendable() bool {
 
 // appendData adds fragments: retransmissions first, then new fragments of
 // the flows in turn. It returns the number of fragments added.
-func (s *Session) appendData(now time.Time, body []byte, limit int) ([]byte, int) {
+func (s *Session) appendData(now time.Time, body []byte, limit int) ([]byte, int, bool) {
 	tsn := s.cc.nextTSN
 	n, bytes := 0, 0
+	tc := false
 	var prevFlow *SendFlow
 	var prevSeq uint64
 	add := func(f *SendFlow, fr *sendFragment) bool {
@@ -244,6 +252,9 @@ func (s *Session) appendData(now time.Time, body []byte, limit int) ([]byte, int
 		f.outstanding += len(data)
 		bytes += size
 		n++
+		if len(data) > 0 && f.timeCritical.Load() {
+			tc = true
+		}
 		prevFlow, prevSeq = f, fr.seq
 		return true
 	}
@@ -298,7 +309,7 @@ func (s *Session) appendData(now time.Time, body []byte, limit int) ([]byte, int
 		}
 		s.cc.onSend(now, bytes)
 	}
-	return body, n
+	return body, n, tc
 }
 
 // pruneSendList drops flows with nothing new to send.

@@ -509,6 +509,8 @@ func (d *directServe) answer(cs *clientSession, st *Stream, peer core.PeerID, na
 		data.Close()
 		return
 	}
+	audio.SetTimeCritical(true)
+	video.SetTimeCritical(true)
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()

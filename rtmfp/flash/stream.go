@@ -63,6 +63,9 @@ func (st *netStream) flow(slot **rtmfp.SendFlow) (*rtmfp.SendFlow, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Live audio and video are time critical (TC flag), as Flash
+		// marks them.
+		f.SetTimeCritical(slot == &st.audio || slot == &st.video)
 		*slot = f
 	}
 	return *slot, nil
