@@ -143,8 +143,15 @@ func (h *Host) OnDisconnection(c *core.Client) {
 	if lc == nil {
 		return
 	}
-	h.clients.del(lua.LString(c.HexID()))
-	lc.app.clients.del(lua.LString(c.HexID()))
+	// Unlist it unless a new connection with the same peer ID replaced it
+	// already (core accepts the new one before closing the old one).
+	id := lua.LString(c.HexID())
+	if h.clients.get(id) == lc.ud {
+		h.clients.del(id)
+	}
+	if lc.app.clients.get(id) == lc.ud {
+		lc.app.clients.del(id)
+	}
 	if reason := c.FailureReason(); reason != "" {
 		// Cumulus (and MonaServer before 2013-11): onFailed precedes the
 		// disconnection of a failed session.
