@@ -576,6 +576,7 @@ func (d *eventDriver) newT() *lua.LTable {
 		"call":              d.luaCall(true),
 		"notify":            d.luaCall(false),
 		"disconnect":        d.luaDisconnect,
+		"fail":              d.luaFail,
 		"publish":           d.luaPublish,
 		"push":              d.luaPush,
 		"send":              d.luaSend,
@@ -910,6 +911,13 @@ func (d *eventDriver) luaCall(withTID bool) lua.LGFunction {
 func (d *eventDriver) luaDisconnect(L *lua.LState) int {
 	ec := d.checkClient(L, 1)
 	d.srv.Disconnect(ec.c)
+	return d.yield(L, nil)
+}
+
+// t.fail(h, reason) ends the client's session as failed (idle timeout...).
+func (d *eventDriver) luaFail(L *lua.LState) int {
+	ec := d.checkClient(L, 1)
+	d.srv.Fail(ec.c, L.CheckString(2))
 	return d.yield(L, nil)
 }
 
