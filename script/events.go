@@ -543,7 +543,7 @@ func (h *Host) openServerObjects() {
 	h.mona.RawSetString("joinGroup", L.NewFunction(h.monaJoinGroup))
 	h.mona.RawSetString("addToBlacklist", L.NewFunction(h.monaAddToBlacklist))
 	h.mona.RawSetString("removeFromBlacklist", L.NewFunction(h.monaRemoveFromBlacklist))
-	for _, name := range []string{"createMediaWriter", "sendMail",
+	for _, name := range []string{"sendMail",
 		"createIPAddress", "createSocketAddress", "createIPAddressWithDNS", "createSocketAddressWithDNS"} {
 		name := name
 		h.mona.RawSetString(name, L.NewFunction(func(L *lua.LState) int {

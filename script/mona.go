@@ -64,6 +64,7 @@ func (h *Host) openMona() {
 		"toAMF0":       h.monaToAMF(false),
 		"fromAMF":      h.monaFromAMF,
 	})
+	h.mona.RawSetString("createMediaWriter", L.NewFunction(h.registerMediaWriter()))
 	mt := L.NewTable()
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		key := L.Get(2)
