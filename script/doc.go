@@ -138,10 +138,17 @@
 // closed by the garbage collector — writers from newWriter close with their
 // client, script publications with publication:close() or when the app
 // that created them stops or reloads. Not provided (they raise "not
-// supported"): createMediaWriter, sendMail, IP/SocketAddress constructors;
+// supported"): sendMail, IP/SocketAddress constructors;
 // mona.servers is an empty collection (no peer servers; servers:broadcast
 // does nothing); the Cumulus 2012 form onConnection(client, response, ...)
 // is not supported.
+//
+// Recording: mona:createMediaWriter(format) ("mp2t", any case, for MPEG-TS;
+// anything else FLV) returns a writer whose write(track, time, packet)
+// (track 1 audio, 2 video; the packet as given to publication:onAudio/
+// onVideo) returns the container bytes, headers first, or "" (codec
+// configurations; packets the container cannot carry, logged once per
+// writer and kind). MPEG-TS carries H.264, AAC and MP3 (package core/media).
 //
 // # Sockets
 //
