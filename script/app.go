@@ -328,7 +328,7 @@ func compileMain(dir, chunk string) compiled {
 }
 
 func compileSource(src []byte, chunk string) (*lua.FunctionProto, error) {
-	stmts, err := parse.Parse(bytes.NewReader(src), chunk)
+	stmts, err := parse.Parse(bytes.NewReader(luajitEscapes(src)), chunk)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,75 @@
+package script
+
+import (
+	"strings"
+	"testing"
+)
+
+// Regression tests for what running published MonaServer and Cumulus
+// applications unchanged revealed. Each Lua snippet is our own and uses the
+// API the way those applications do.
+
+// LuaJIT string escapes: apps write binary headers as "\x46\x4c\x56" (an
+// FLV header written with io.write) and long literals split with \z.
+func TestCompatLuaJITStringEscapes(t *testing.T) {
+	th := startHost(t, map[string]string{
+		"main.lua": `
+			header = "\x46\x4C\x56\x01"
+			raw = {__raw="\xFF\x00\x14"}
+			joined = "ab\z
+			          cd"
+			function lineAfterZ() error("here") end
+		`,
+		"inc/main.lua": `value = dofile("bytes.lua")`,
+		"inc/bytes.lua": `return '\x7f\x80'`,
+	})
+	th.mustRun("/", `
+		assert(header == "FLV\1", "hex escapes: " .. header)
+		assert(#raw.__raw == 3 and raw.__raw:byte(1) == 255 and raw.__raw:byte(2) == 0 and raw.__raw:byte(3) == 20)
+		assert(joined == "abcd", joined)
+		-- other escapes, escaped backslashes, long strings and comments are untouched
+		assert("\\x41" == [[\x41]] and #"\\x41" == 4)
+		assert("\65\t\"" == 'A\t"')
+		assert("\xg1" == "xg1") -- not two hex digits: Lua 5.1 reading kept
+	`)
+	// \z swallowed a newline: the lines below it keep their numbers.
+	err := th.run("/", `lineAfterZ()`)
+	if err == nil || !strings.Contains(err.Error(), "main.lua:6: here") {
+		t.Fatalf("line numbers after \\z moved: %v", err)
+	}
+	th.mustRun("/inc", `assert(value == "\127\128")`)
+}
+
+func TestCompatLuaJITEscapesRewrite(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`x = 1`, `x = 1`},
+		{`s = "\x41"`, `s = "\065"`},
+		{`s = '\xfF'..'\x00'`, `s = '\255'..'\000'`},
+		{`-- "\x41"` + "\n" + `s="\x41"`, `-- "\x41"` + "\n" + `s="\065"`},
+		{`--[==[ "\x41" ]==] s=[[\x41]]`, `--[==[ "\x41" ]==] s=[[\x41]]`},
+		{`s = "a\"\x41"`, `s = "a\"\065"`},
+		{`s = "a\\x41"`, `s = "a\\x41"`},
+		{"s = \"a\\z \n\n  b\" x", "s = \"ab\"\n\n x"},
+		{`t[ [=[\x41]=] ] = a[1]`, `t[ [=[\x41]=] ] = a[1]`},
+		{`s = "\x4`, `s = "\x4`},
+		{"s = \"\\x41\nt = 1", "s = \"\\065\nt = 1"},
+	} {
+		if got := string(luajitEscapes([]byte(c.in))); got != c.want {
+			t.Errorf("luajitEscapes(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// FuzzLuaJITEscapes: the rewrite never panics and never grows the source
+// (\xHH and \DDD have the same length; \z only removes).
+func FuzzLuaJITEscapes(f *testing.F) {
+	for _, s := range []string{`s = "\x41\z  b"`, `--[[ \x ]] '\x'`, "[==[\\x41", `"\`, "'\\z\r\n\r\n'"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		out := luajitEscapes(src)
+		if len(out) > len(src) {
+			t.Fatalf("rewrite grew %q to %q", src, out)
+		}
+	})
+}
