@@ -20,7 +20,7 @@ func TestCompatLuaJITStringEscapes(t *testing.T) {
 			          cd"
 			function lineAfterZ() error("here") end
 		`,
-		"inc/main.lua": `value = dofile("bytes.lua")`,
+		"inc/main.lua":  `value = dofile("bytes.lua")`,
 		"inc/bytes.lua": `return '\x7f\x80'`,
 	})
 	th.mustRun("/", `
