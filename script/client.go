@@ -74,6 +74,7 @@ func (lc *luaClient) props() *collection {
 		}
 		return n
 	})
+	props.reserve(len(lc.c.Properties))
 	conv := newAMFToLua(L, lc.h.location(lc.app), nil)
 	for _, m := range lc.c.Properties {
 		if s, ok := m.Value.(string); ok {

@@ -31,7 +31,9 @@ type lookupFunc func(L *lua.LState) int
 
 func (h *Host) newCollection(kind string, lookup lookupFunc) *collection {
 	L := h.L
-	c := &collection{h: h, proxy: L.NewTable(), meta: L.NewTable()}
+	// Sized tables: L.NewTable preallocates 32+32 slots (~3 KB), and a
+	// client's properties and parameters are collections.
+	c := &collection{h: h, proxy: L.CreateTable(0, 0), meta: L.CreateTable(0, 8)}
 	c.meta.RawSetString("__newindex", h.readonlyFn)
 	c.meta.RawSetString("__metatable", lua.LString(kind))
 	c.meta.RawSetString("__len", L.NewFunction(func(L *lua.LState) int {
@@ -53,7 +55,7 @@ func (h *Host) newCollection(kind string, lookup lookupFunc) *collection {
 		L.Push(lua.LString(kind))
 		return 1
 	}))
-	c.extras = L.NewTable()
+	c.extras = L.CreateTable(0, 1)
 	c.extras.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		switch L.Get(2) {
 		case lua.LString("count"):
@@ -72,7 +74,7 @@ func (h *Host) newCollection(kind string, lookup lookupFunc) *collection {
 		}
 		return 1
 	}))
-	c.setItems(L.NewTable())
+	c.setItems(L.CreateTable(0, 0))
 	L.SetMetatable(c.proxy, c.meta)
 	return c
 }
@@ -129,6 +131,14 @@ func (c *collection) del(key lua.LValue) {
 	}
 }
 
+// reserve sizes an empty collection for n items (gopher-lua would
+// otherwise allocate 32 hash slots on the first insertion).
+func (c *collection) reserve(n int) {
+	if c.count == 0 && n > 0 {
+		c.setItems(c.h.L.CreateTable(0, n))
+	}
+}
+
 func (c *collection) compact() {
 	fresh := c.h.L.CreateTable(0, c.count)
 	c.items.ForEach(func(k, v lua.LValue) { fresh.RawSet(k, v) })
@@ -137,6 +147,6 @@ func (c *collection) compact() {
 }
 
 func (c *collection) clear() {
-	c.setItems(c.h.L.NewTable())
+	c.setItems(c.h.L.CreateTable(0, 0))
 	c.count, c.removed = 0, 0
 }

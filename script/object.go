@@ -20,14 +20,82 @@ type luaObject interface {
 
 type object struct {
 	ud     *lua.LUserData
-	fields *lua.LTable
+	fields fieldSet
 }
 
 func (o *object) base() *object { return o }
 
 // field returns a field the script set on the object (raw, no inheritance:
 // MonaServer looks member events up with a raw get).
-func (o *object) field(name string) lua.LValue { return o.fields.RawGetString(name) }
+func (o *object) field(name string) lua.LValue { return o.fields.get(lua.LString(name)) }
+
+// fieldSet holds the fields a script sets on one object. Objects carry a
+// handful at most (RPC methods, a name, a room), and there is one per
+// client and writer, so a slice scanned linearly replaces a Lua table
+// (gopher-lua preallocates 32 array and 32 hash slots, ~3 KB, per table);
+// past fieldMapSize fields it becomes a map. Keys compare with Lua raw
+// equality (strings by value, tables by identity).
+type fieldSet struct {
+	list []fieldEntry
+	m    map[lua.LValue]lua.LValue
+}
+
+type fieldEntry struct{ key, value lua.LValue }
+
+const fieldMapSize = 16
+
+func (f *fieldSet) get(key lua.LValue) lua.LValue {
+	if f.m != nil {
+		if v, ok := f.m[key]; ok {
+			return v
+		}
+		return lua.LNil
+	}
+	for i := range f.list {
+		if f.list[i].key == key {
+			return f.list[i].value
+		}
+	}
+	return lua.LNil
+}
+
+// set stores v under key; nil removes the field.
+func (f *fieldSet) set(key, v lua.LValue) {
+	if f.m != nil {
+		if v == lua.LNil {
+			delete(f.m, key)
+		} else {
+			f.m[key] = v
+		}
+		return
+	}
+	for i := range f.list {
+		if f.list[i].key == key {
+			if v == lua.LNil {
+				last := len(f.list) - 1
+				f.list[i] = f.list[last]
+				f.list[last] = fieldEntry{}
+				f.list = f.list[:last]
+			} else {
+				f.list[i].value = v
+			}
+			return
+		}
+	}
+	if v == lua.LNil {
+		return
+	}
+	if len(f.list) < fieldMapSize {
+		f.list = append(f.list, fieldEntry{key, v})
+		return
+	}
+	f.m = make(map[lua.LValue]lua.LValue, 2*fieldMapSize)
+	for _, e := range f.list {
+		f.m[e.key] = e.value
+	}
+	f.m[key] = v
+	f.list = nil
+}
 
 type objectKind struct {
 	name    string
@@ -53,7 +121,7 @@ func (h *Host) newKind(name string, methods map[string]lua.LGFunction) *objectKi
 	k.mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		o := k.check(L, 1)
 		key := L.Get(2)
-		if v := o.base().fields.RawGet(key); v != lua.LNil {
+		if v := o.base().fields.get(key); v != lua.LNil {
 			L.Push(v)
 			return 1
 		}
@@ -87,7 +155,10 @@ func (h *Host) newKind(name string, methods map[string]lua.LGFunction) *objectKi
 				k.onField(o, string(s), v)
 			}
 		}
-		o.base().fields.RawSet(key, v)
+		if !validKey(key) {
+			L.RaiseError("table index is nil or NaN")
+		}
+		o.base().fields.set(key, v)
 		return 0
 	}))
 	k.mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
@@ -104,10 +175,20 @@ func (h *Host) newKind(name string, methods map[string]lua.LGFunction) *objectKi
 	return k
 }
 
+// validKey reports whether key may index a table (Lua forbids nil and NaN).
+func validKey(key lua.LValue) bool {
+	if key == lua.LNil {
+		return false
+	}
+	if n, ok := key.(lua.LNumber); ok && n != n {
+		return false
+	}
+	return true
+}
+
 // wrap creates the userdata of a Go object of this kind.
 func (k *objectKind) wrap(L *lua.LState, o luaObject) *lua.LUserData {
 	b := o.base()
-	b.fields = L.NewTable()
 	b.ud = L.NewUserData()
 	b.ud.Value = o
 	b.ud.Metatable = k.mt

@@ -262,8 +262,18 @@ func TestSocketsClosedOnReloadAndClose(t *testing.T) {
 		t.Errorf("new server port %s (old %s)", got, port)
 	}
 	th.loop.do(func() { th.h.Close() })
-	if n, stacks := socketGoroutines(); n > 0 {
-		t.Fatalf("%d socket goroutines left after Close:\n%s", n, stacks)
+	// Close waits for the socket goroutines' WaitGroup; a goroutine may
+	// still be between its deferred Done and its exit, so poll briefly.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		n, stacks := socketGoroutines()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d socket goroutines left after Close:\n%s", n, stacks)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
