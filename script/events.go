@@ -152,17 +152,20 @@ func (h *Host) OnDisconnection(c *core.Client) {
 	if lc.app.clients.get(id) == lc.ud {
 		lc.app.clients.del(id)
 	}
+	// Gone before the events: writing to the client from onFailed or
+	// onDisconnection has no effect (MonaServer), rather than reaching a
+	// closed connection.
+	lc.gone = true
+	for _, w := range lc.writers {
+		w.closed = true
+	}
+	lc.writer.closed = true
 	if reason := c.FailureReason(); reason != "" {
 		// Cumulus (and MonaServer before 2013-11): onFailed precedes the
 		// disconnection of a failed session.
 		h.event(lc.app, "onFailed", lc.ud, lua.LString(reason))
 	}
 	h.event(lc.app, "onDisconnection", lc.ud)
-	lc.gone = true
-	for _, w := range lc.writers {
-		w.closed = true
-	}
-	lc.writer.closed = true
 }
 
 // OnCall runs client:<name>(...) — a function the script set on the client.
