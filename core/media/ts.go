@@ -33,6 +33,8 @@ const (
 	// timeRestart is a backward jump of media time (ms) taken for a new
 	// clock (a new publisher), which restarts the tables interval.
 	timeRestart = 10_000
+	// pesKeepMax is the largest scratch buffer kept between packets.
+	pesKeepMax = 1 << 20
 )
 
 // TSWriter writes an MPEG-TS stream of one program with up to one H.264
@@ -289,7 +291,11 @@ func (w *TSWriter) appendPES(dst []byte, time uint32, pid uint16, cc *uint8, key
 		hasPCR:       pid == w.pcrPID(),
 		pcr:          uint64(time) * 90,
 	}
-	return p.Append(dst, cc)
+	dst = p.Append(dst, cc)
+	if cap(w.pes) > pesKeepMax {
+		w.pes = nil // one huge frame should not pin its buffer
+	}
+	return dst
 }
 
 // appendTables writes the PAT and the PMT, one packet each.
