@@ -1,8 +1,12 @@
 package script
 
 import (
+	"fmt"
+	"io"
+	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Regression tests for what running published MonaServer and Cumulus
@@ -72,4 +76,47 @@ func FuzzLuaJITEscapes(f *testing.F) {
 			t.Fatalf("rewrite grew %q to %q", src, out)
 		}
 	})
+}
+
+// A TCP client sends right after connect, before the connection is
+// established (MonaServer's old TCPSockets sample forwards each message
+// that way); the data must wait for the connection, not be refused.
+func TestCompatTCPSendWhileConnecting(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		b, _ := io.ReadAll(io.LimitReader(c, 10))
+		got <- string(b)
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	th := startHost(t, map[string]string{"main.lua": ""})
+	th.mustRun("/", fmt.Sprintf(`
+		forward = mona:createTCPClient()
+		assert(forward:connect("127.0.0.1", %d) == true)
+		local err = forward:send("first|")
+		assert(err == nil, "send while connecting: " .. tostring(err))
+		assert(forward:send("next") == nil)
+	`, port))
+	select {
+	case s := <-got:
+		if s != "first|next" {
+			t.Fatalf("peer read %q", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing reached the peer")
+	}
+	// Without a connection attempt, send still fails.
+	th.mustRun("/", `
+		local idle = mona:createTCPClient()
+		assert(idle:send("x") == "not connected")
+	`)
 }

@@ -491,12 +491,15 @@ func socketResult(h *Host, L *lua.LState, f Flavour, err error) int {
 	return 1
 }
 
-// tcpSend: send(data) → nil or an error text.
+// tcpSend: send(data) → nil or an error text. Data sent while the
+// connection is being established waits for it: MonaServer's and Cumulus'
+// connect return once the attempt started (or completed), and scripts send
+// right after it.
 func (h *Host) tcpSend(L *lua.LState) int {
 	lc := checkTCPClient(h, L)
 	data := L.CheckString(2)
 	var err error
-	if lc.state != tcpConnected {
+	if lc.state == tcpIdle || lc.tc == nil {
 		err = ErrNotConnected
 	} else {
 		err = lc.tc.enqueue([]byte(data))
