@@ -16,7 +16,6 @@ function onStop(path)
 end
 
 local sub = [[
-	local v = ...
 	table.insert(mona.order, "run sub")
 	function onStart(path) table.insert(mona.order, "start " .. path .. " v" .. version) end
 	function onStop(path)
