@@ -326,11 +326,20 @@ func (h *Host) OnMedia(p *core.Publication, pkt *core.MediaPacket) {
 		case core.MediaVideo:
 			h.event(a, "onVideoPacket", lc.ud, lp.ud, lua.LNumber(pkt.Time), payload)
 		case core.MediaData:
-			name := lua.LValue(lua.LNil)
+			// CumulusServer passes the AMF that follows the handler name.
+			name, rest := lua.LValue(lua.LNil), payload
 			if len(values) > 0 {
 				name = values[0]
+				b := pkt.Payload
+				if pkt.AMF3 && len(b) > 0 {
+					b = b[1:]
+				}
+				d := amf.NewDecoder(b)
+				if _, err := d.ReadAMF0(); err == nil {
+					rest = lua.LString(b[d.Offset():])
+				}
 			}
-			h.event(a, "onDataPacket", lc.ud, lp.ud, name, payload)
+			h.event(a, "onDataPacket", lc.ud, lp.ud, name, rest)
 		}
 	}
 }
