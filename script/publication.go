@@ -262,11 +262,19 @@ func (h *Host) pubFlush(L *lua.LState) int {
 	return 0
 }
 
-// close() unpublishes a script publication.
+// close() unpublishes a script publication. On a client's publication it
+// raises an error (MonaServer), except for Cumulus apps, where it stops the
+// publisher (told with NetStream.Unpublish.Success).
 func (h *Host) pubClose(L *lua.LState) int {
 	lp := checkPublication(h, L)
 	if lp.closed {
 		return 0
+	}
+	if !lp.script && lp.p.Publisher() != nil {
+		if _, a := h.callerPosition(L, 1); a != nil && a.flavour == FlavourCumulus {
+			lp.p.Close()
+			return 0
+		}
 	}
 	lp.handle(L)
 	h.closeScriptPublication(lp)
