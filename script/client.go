@@ -76,9 +76,16 @@ func (lc *luaClient) props() *collection {
 	})
 	props.reserve(len(lc.c.Properties))
 	conv := newAMFToLua(L, lc.h.location(lc.app), nil)
+	cumulus := lc.app.flavour == FlavourCumulus
 	for _, m := range lc.c.Properties {
 		if s, ok := m.Value.(string); ok {
-			props.set(lua.LString(m.Key), autoType(s))
+			// MonaServer auto-types parameter strings; Cumulus keeps the
+			// URL query values as strings.
+			if cumulus {
+				props.set(lua.LString(m.Key), lua.LString(s))
+			} else {
+				props.set(lua.LString(m.Key), autoType(s))
+			}
 		} else {
 			props.set(lua.LString(m.Key), conv.value(m.Value))
 		}
