@@ -1275,6 +1275,19 @@ func (d *eventDriver) writeWWW(L *lua.LState, rel string, content lua.LValue) st
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		L.RaiseError("%v", err)
 	}
+	// New folders are known to their parent application as the watcher
+	// would report them (the harness runs without it).
+	segs := strings.Split(filepath.ToSlash(filepath.Dir(rel)), "/")
+	parent := ""
+	for _, seg := range segs {
+		if seg == "." || seg == "" {
+			continue
+		}
+		if a := d.h.apps[parent]; a != nil {
+			a.subdirs[seg] = true
+		}
+		parent += "/" + seg
+	}
 	if err := os.WriteFile(p, []byte(lua.LVAsString(content)), 0o644); err != nil {
 		L.RaiseError("%v", err)
 	}
