@@ -82,13 +82,13 @@ func runEventScript(t *testing.T, file, prelude string) {
 		}
 	}()
 	d.startServer()
-	d.runPhase("test", true)
+	d.runPhase("test")
 	var again bool
 	d.onLoop(func() { again = d.h.lookup(d.h.root, "afterRestart") != lua.LNil })
 	if again && !t.Failed() {
 		d.stopServer()
 		d.startServer()
-		d.runPhase("afterRestart", true)
+		d.runPhase("afterRestart")
 	}
 }
 
@@ -185,25 +185,23 @@ type eventDriver struct {
 	cancel context.CancelFunc
 
 	// Owned by the core loop.
-	co        *lua.LState
-	fn        *lua.LFunction
-	done      chan error
-	next      uint16
-	tid       float64
-	clients   map[*lua.LTable]*evClient
-	all       []*evClient
-	pubs      map[*lua.LTable]*evPublishing
-	subs      map[*lua.LTable]*evSubscription
-	members   map[*lua.LTable]*evMembership
-	ticker    *time.Timer
-	finished  bool
-	phaseName string
+	co       *lua.LState
+	fn       *lua.LFunction
+	done     chan error
+	next     uint16
+	tid      float64
+	clients  map[*lua.LTable]*evClient
+	all      []*evClient
+	pubs     map[*lua.LTable]*evSink
+	subs     map[*lua.LTable]*evSubscription
+	members  map[*lua.LTable]*evMembership
+	finished bool
 }
 
 func (d *eventDriver) startServer() {
 	t := d.t
 	d.clients = map[*lua.LTable]*evClient{}
-	d.pubs = map[*lua.LTable]*evPublishing{}
+	d.pubs = map[*lua.LTable]*evSink{}
 	d.subs = map[*lua.LTable]*evSubscription{}
 	d.members = map[*lua.LTable]*evMembership{}
 	d.all = nil
@@ -281,11 +279,10 @@ func (d *eventDriver) position(s string) string {
 
 // runPhase runs the global function name as the driver coroutine and waits
 // for it to finish, then checks that no ERROR log is left unclaimed.
-func (d *eventDriver) runPhase(name string, required bool) {
+func (d *eventDriver) runPhase(name string) {
 	t := d.t
 	t.Helper()
 	d.done = make(chan error, 1)
-	d.phaseName = name
 	var missing bool
 	d.onLoop(func() {
 		fn, ok := d.h.lookup(d.h.root, name).(*lua.LFunction)
@@ -300,10 +297,7 @@ func (d *eventDriver) runPhase(name string, required bool) {
 		d.resume(d.newT())
 	})
 	if missing {
-		if required {
-			t.Fatalf("%s: no function %s(t)", d.file, name)
-		}
-		return
+		t.Fatalf("%s: no function %s(t)", d.file, name)
 	}
 	select {
 	case err := <-d.done:
@@ -314,7 +308,7 @@ func (d *eventDriver) runPhase(name string, required bool) {
 		t.Fatalf("%s: driver did not finish", name)
 	}
 	if errs := d.logs.takeErrors(); len(errs) > 0 {
-		t.Fatalf("%s: unclaimed ERROR logs (claim expected ones with t.errors()):\n%s", name, d.position(strings.Join(errs, "\n")))
+		t.Fatalf("%s failed: unclaimed ERROR logs (claim expected ones with t.errors()):\n%s", name, d.position(strings.Join(errs, "\n")))
 	}
 }
 
@@ -490,8 +484,6 @@ func (s *evSink) Stopped(code, desc string) {
 	s.stopped, s.stopCode, s.stopDesc = true, code, desc
 }
 
-type evPublishing = evSink
-
 type evMedia struct {
 	kind    string
 	time    uint32
@@ -545,7 +537,6 @@ type evMembership struct {
 	log        *wireLog
 	handle     *core.Membership
 	neighbours []string
-	closed     bool
 }
 
 func (g *evMembership) WriteNeighbour(id core.PeerID) {
@@ -554,7 +545,6 @@ func (g *evMembership) WriteNeighbour(id core.PeerID) {
 }
 func (g *evMembership) Close() {
 	g.log.add("group closed")
-	g.closed = true
 }
 
 type evClient struct {
@@ -732,9 +722,9 @@ func (d *eventDriver) checkClient(L *lua.LState, n int) *evClient {
 // peerId=hex}: a client connects; connect raises unless it is accepted,
 // tryConnect returns the handle either way. Handle: accepted, code,
 // description (rejection), info (members added to the response), id,
-// rawId, address, client (the Lua client object), closed, and the methods
+// rawId, address, client (the Lua client object), and the methods
 // messages() (everything written to it), take() (what was written since
-// the last take), wire() (the text log).
+// the last take), wire() (the text log), isClosed() (closed by the server).
 func (d *eventDriver) luaConnect(L *lua.LState) int {
 	var url string
 	var args []any
@@ -879,6 +869,7 @@ func (d *eventDriver) luaCall(withTID bool) lua.LGFunction {
 		args := luaArgs(L, 3)
 		tid := 0.0
 		if withTID {
+			// Transaction IDs from 2, as Flash numbers them after connect.
 			d.tid++
 			tid = d.tid + 1
 		}
@@ -1083,8 +1074,7 @@ func (d *eventDriver) luaUnsubscribe(L *lua.LState) int {
 }
 
 // t.join(h, groupId) → membership handle: group (Lua object, nil when the
-// join was ignored), neighbours() (peer IDs the member was told about),
-// closed().
+// join was ignored), neighbours() (peer IDs the member was told about).
 func (d *eventDriver) luaJoin(L *lua.LState) int {
 	ec := d.checkClient(L, 1)
 	gid, err := core.ParsePeerID(L.CheckString(2))
