@@ -24,6 +24,11 @@ function onConnection(client)
 		w:writeMessage("side") -- only the main writer answers a call
 		return "main"
 	end
+	function client:tell(id, text)
+		-- another client's writer: a message to it, not this call's answer
+		mona.clients[id].writer:writeMessage(text)
+		return "told"
+	end
 	function client:dates(d) return d.year, {__time = 0} end
 	function client:bytes(b) return b.__raw, {__raw = "\0\1"} end
 	function client:functionValue() return function() end, 1 end
@@ -104,6 +109,13 @@ function test(t)
 	assert(ok5); eq(main, "main")
 	msgs = h.take()
 	eq(msgs[1].writer, "main.1"); eq(msgs[1].tid, 0); eq(msgs[1].args[1], "side")
+
+	local other = t.connect("rtmfp://host/")
+	other.take()
+	local okt, told = call("tell", other.id, "psst")
+	assert(okt); eq(told, "told")
+	msgs = other.take()
+	eq(#msgs, 1); eq(msgs[1].tid, 0); eq(msgs[1].args[1], "psst")
 
 	-- dates and bytes cross as such
 	local _, year, epoch = call("dates", {__time = 86400000 * 366})
