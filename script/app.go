@@ -332,6 +332,7 @@ func compileSource(src []byte, chunk string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, err
 	}
+	avoidInPlaceCalls(stmts)
 	return lua.Compile(stmts, chunk)
 }
 

@@ -120,3 +120,75 @@ func TestCompatTCPSendWhileConnecting(t *testing.T) {
 		assert(idle:send("x") == "not connected")
 	`)
 }
+
+// A call assigned to a function's last parameter (the idiom
+// `s = (s:gsub(...))`, used by Cumulus apps to quote SQL strings) was
+// compiled in place by gopher-lua: wrong argument, clobbered locals, or a
+// crash of the VM. A multiple assignment to a name and a field from locals
+// stored the field's key in the name.
+func TestCompatCallAssignedToLastParameter(t *testing.T) {
+	const main = `
+		function quote(s)
+			if s == nil then return "NULL" end
+			s = string.gsub(s, "(['\\])", "\\%1")
+			s = (string.gsub(s, "%z", "\\0"))
+			return "'" .. s .. "'"
+		end
+		function keepsLocals(s)
+			local before, after = 1, 2
+			s = (s:upper())
+			return s, before, after
+		end
+		obj = {}
+		function obj:method(a, s)
+			local n = 7
+			s, a = tostring(s), (tostring(a))
+			return a, s, n
+		end
+		function nested(s)
+			local f = function(x) x = (tostring(x) .. "!"); return x end
+			s = (f(s))
+			return s
+		end
+		function failsOnLine(s)
+			s = (error("boom"))
+		end
+	`
+	th := startHost(t, map[string]string{"main.lua": main})
+	th.mustRun("/", `
+		assert(quote("it's") == "'it\\'s'", quote("it's"))
+		assert(quote(nil) == "NULL")
+		local s, b, a = keepsLocals("abc")
+		assert(s == "ABC" and b == 1 and a == 2, tostring(s) .. tostring(b) .. tostring(a))
+		local x, y, n = obj:method(1, 2)
+		assert(x == "1" and y == "2" and n == 7)
+		assert(nested("hi") == "hi!")
+		-- assignments to globals and fields keep working
+		local t = {}
+		g, t.k = (tostring(5)), (tostring(6))
+		assert(g == "5" and t.k == "6")
+		local p, q = (function() return 1, 2 end)()
+		assert(p == 1 and q == 2)
+		-- a name and a field assigned from locals in one statement
+		local v1, v2 = "one", "two"
+		h, t.k = v1, v2
+		assert(h == "one" and t.k == "two", tostring(h))
+		-- table and key are evaluated before any assignment (Lua manual)
+		local a, i = {}, 3
+		i, a[i] = i + 1, 20
+		assert(i == 4 and a[3] == 20 and a[4] == nil)
+		a[i], i = 30, i + 1
+		assert(i == 5 and a[4] == 30)
+		local u = {}
+		u, u.k = {}, 1
+		assert(u.k == nil)
+		local w, z = {}, nil
+		z, w.k = (function() return 1, 2 end)()
+		assert(z == 1 and w.k == 2)
+	`)
+	line := 1 + strings.Count(main[:strings.Index(main, `(error("boom"))`)], "\n")
+	err := th.run("/", `failsOnLine("x")`)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("main.lua:%d: boom", line)) {
+		t.Fatalf("error position after the rewrite: %v", err)
+	}
+}
