@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"nimbus/core"
 )
 
 // Regression tests for what running published MonaServer and Cumulus
@@ -190,5 +192,60 @@ func TestCompatCallAssignedToLastParameter(t *testing.T) {
 	err := th.run("/", `failsOnLine("x")`)
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("main.lua:%d: boom", line)) {
 		t.Fatalf("error position after the rewrite: %v", err)
+	}
+}
+
+// onUnsubscribe runs while the listener still belongs to the publication,
+// as in MonaServer and Cumulus: CumulusAdmin stores
+// listener.publication.listeners.count-1 as the remaining audience.
+func TestCompatUnsubscribeSeesLeavingListener(t *testing.T) {
+	e := startCore(t, map[string]string{
+		"main.lua": `
+			function onConnection(client)
+				function client:onUnsubscribe(listener)
+					local n = 0
+					for c, l in pairs(listener.publication.listeners) do
+						n = n + 1
+						assert(l == listener or c ~= client)
+					end
+					counts = (counts or "") .. #listener.publication.listeners .. "/" .. n .. " "
+				end
+			end`,
+		"cu/main.lua": `
+			server = cumulus -- a Cumulus app
+			function onConnection(client) end
+			function onUnsubscribe(client, listener)
+				left = (left or "") .. (listener.publication.listeners.count - 1) .. " "
+			end`,
+	})
+	for _, c := range []struct{ url, global, want string }{
+		{"rtmfp://host/", "counts", "2/2 1/1 "},
+		{"rtmfp://host/cu", "left", "1 0 "},
+	} {
+		pub := e.connect(c.url)
+		h, _ := e.srv.Publish(pub.c, "show"+c.global, &fakeSink{log: pub.conn.log})
+		pub.waitFor("publish started")
+		var subs []*core.Subscription
+		for i := 0; i < 2; i++ {
+			sub := e.connect(c.url)
+			s, _ := e.srv.Subscribe(sub.c, "show"+c.global, &fakeSubscriber{log: sub.conn.log})
+			sub.waitFor("play started")
+			subs = append(subs, s)
+		}
+		for _, s := range subs {
+			e.srv.Unsubscribe(s)
+		}
+		e.srv.Unpublish(h)
+		var got string
+		e.onLoop(func() {
+			a := e.h.root
+			if c.global == "left" {
+				a, _ = e.h.resolve("/cu")
+			}
+			got = e.h.lookup(a, c.global).String()
+		})
+		if got != c.want {
+			t.Errorf("%s: listeners seen by onUnsubscribe %q, want %q", c.url, got, c.want)
+		}
 	}
 }

@@ -263,9 +263,14 @@ func (h *Host) OnSubscribe(c *core.Client, l *core.Listener) error {
 }
 
 func (h *Host) OnUnsubscribe(c *core.Client, l *core.Listener) {
-	if lc := clientOf(c); lc != nil {
-		h.clientEvent(lc, "onUnsubscribe", h.listener(h.L, l).ud)
+	lc := clientOf(c)
+	if lc == nil {
+		return
 	}
+	lp := h.publication(h.L, l.Publication)
+	lp.leaving = l
+	defer func() { lp.leaving = nil }()
+	h.clientEvent(lc, "onUnsubscribe", h.listener(h.L, l).ud)
 }
 
 // OnMedia calls publication:onAudio(time, packet), onVideo, onData(...)

@@ -19,6 +19,11 @@ type luaPublication struct {
 	owner  *app // app that created a script publication, nil otherwise
 	script bool // the script holds the handle and the publication runs
 	closed bool // a script publication that was closed
+	// leaving is the listener whose onUnsubscribe runs: MonaServer and
+	// Cumulus call it before removing the listener, and scripts count it
+	// (Cumulus apps compute listeners.count-1), while core has already
+	// removed it.
+	leaving *core.Listener
 }
 
 func (h *Host) registerPublication() {
@@ -107,7 +112,11 @@ func (lp *luaPublication) property(L *lua.LState, key string) (lua.LValue, bool)
 		return lua.LNil, true
 	case "listeners":
 		coll := lp.h.newCollection("listeners", nil)
-		for _, l := range p.Listeners() {
+		ls := p.Listeners()
+		if lp.leaving != nil {
+			ls = append(ls[:len(ls):len(ls)], lp.leaving)
+		}
+		for _, l := range ls {
 			ll := lp.h.listener(L, l)
 			if lc, ok := l.Client.Data.(*luaClient); ok {
 				coll.set(lc.ud, ll.ud)
