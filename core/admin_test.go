@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+
+	"nimbus/core/amf"
 )
 
 // failEvents records disconnections with their failure reason and group
@@ -176,4 +178,58 @@ func TestVirtualGroupMembers(t *testing.T) {
 			t.Fatal("empty group kept")
 		}
 	})
+}
+
+// watchEvents records the publication-level events of watched
+// publications.
+type watchEvents struct {
+	testEvents
+}
+
+func (e *watchEvents) OnPublish(c *Client, p *Publication) error {
+	p.Watched = true
+	return nil
+}
+func (e *watchEvents) OnMedia(p *Publication, pkt *MediaPacket) {
+	e.rec.add("media %s %d", pkt.Kind, pkt.Time)
+}
+func (e *watchEvents) OnFlush(p *Publication) { e.rec.add("flush") }
+func (e *watchEvents) OnProperties(p *Publication) {
+	e.rec.add("properties %d", len(p.Properties()))
+}
+
+func TestPublicationWatcher(t *testing.T) {
+	rec := &recorder{}
+	s := startServer(t, &watchEvents{testEvents{rec: rec}})
+	pub := connect(t, s, rec, "pub", 1, "rtmfp://h/live")
+	waitFor(t, "accept", func() bool { return rec.has("pub accept") })
+	h, _ := s.Publish(pub, "cam", &fakePub{rec: rec, name: "pub"})
+	waitFor(t, "publish", func() bool { return rec.has("pub pubstarted") })
+
+	set := amfPayload(t, "@setDataFrame", "onMetaData", amf.NewECMAArray(amf.Member{Key: "width", Value: 640.0}, amf.Member{Key: "height", Value: 480.0}))
+	s.PushMedia(h, &MediaPacket{Kind: MediaData, Time: 1, Payload: set})
+	s.PushMedia(h, &MediaPacket{Kind: MediaData, Time: 2, Payload: amfPayload(t, "onMetaData", "sent by the app")})
+	s.PushMedia(h, &MediaPacket{Kind: MediaAudio, Time: 3, Payload: []byte{0x2f, 0}})
+	s.FlushMedia(h)
+	s.PushMedia(h, &MediaPacket{Kind: MediaData, Time: 4, Payload: amfPayload(t, "@clearDataFrame", "onMetaData")})
+	waitFor(t, "events", func() bool { return rec.has("properties 0") })
+	rec.mu.Lock()
+	got := fmt.Sprint(rec.log[len(rec.log)-5:])
+	rec.mu.Unlock()
+	// Metadata is a properties event, not media; a plain "onMetaData" data
+	// message is media like any other.
+	if want := "[properties 2 media data 2 media audio 3 flush properties 0]"; got != want {
+		t.Fatalf("events %s, want %s", got, want)
+	}
+}
+
+func amfPayload(t *testing.T, vals ...any) []byte {
+	t.Helper()
+	e := amf.NewEncoder(nil)
+	for _, v := range vals {
+		if err := e.WriteAMF0(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e.Bytes()
 }

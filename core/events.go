@@ -104,6 +104,18 @@ type Events interface {
 	OnManage()
 }
 
+// PublicationWatcher is implemented by Events that want the batch and
+// metadata events of Watched publications (MonaServer's publication:onFlush
+// and publication:onProperties). Metadata (@setDataFrame) reaches
+// OnProperties, never OnMedia.
+type PublicationWatcher interface {
+	// OnFlush: a batch of packets ended (the publisher flushed).
+	OnFlush(p *Publication)
+	// OnProperties: the metadata was set or cleared (p.Properties() is nil
+	// when cleared).
+	OnProperties(p *Publication)
+}
+
 // NopEvents implements Events with MonaServer's defaults for an application
 // that defines nothing: accept every connection, publication, subscription
 // and introduction; fail every RPC with ErrMethodNotFound. Embed it to

@@ -258,9 +258,14 @@ func (p *Publication) Push(pkt *MediaPacket) {
 				return
 			}
 			p.metadata, p.properties = meta, props
-			pkt = meta
+			for _, l := range p.listeners {
+				l.deliver(meta, false)
+			}
+			p.propertiesChanged()
+			return
 		case "@clearDataFrame":
 			p.metadata, p.properties = nil, nil
+			p.propertiesChanged()
 			return
 		}
 	}
@@ -272,10 +277,21 @@ func (p *Publication) Push(pkt *MediaPacket) {
 	}
 }
 
+// propertiesChanged tells a watching application that the metadata was set
+// or cleared.
+func (p *Publication) propertiesChanged() {
+	if w, ok := p.srv.events.(PublicationWatcher); ok && p.Watched {
+		w.OnProperties(p)
+	}
+}
+
 // Flush ends a batch of packets for every listener (loop only).
 func (p *Publication) Flush() {
 	for _, l := range p.listeners {
 		l.sub.Flush()
+	}
+	if w, ok := p.srv.events.(PublicationWatcher); ok && p.Watched && p.running {
+		w.OnFlush(p)
 	}
 }
 

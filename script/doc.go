@@ -99,7 +99,7 @@
 // onDisconnection, RPC as client:<name>(...) (writer:writeMessage inside an
 // RPC answers it), client:onPublish/onUnpublish/onSubscribe/onUnsubscribe
 // (false or error() refuses), client:onJoinGroup/onUnjoinGroup,
-// client:onAddressChanged, publication:onAudio/onVideo/onData/onProperties,
+// client:onAddressChanged, publication:onAudio/onVideo/onData/onProperties/onFlush,
 // onHandshake, onRendezVousUnknown (root), onManage (root; Cumulus: every
 // app's own, client:onManage, writer:onManage), onTypedObject. Cumulus
 // apps get the global forms onPublish(client, pub), onUnpublish,

@@ -15,7 +15,10 @@ import (
 // The host is the application of a core.Server: it implements core.Events
 // by calling the Lua events of reference §2. Core calls every method on its
 // loop, which is therefore the goroutine owning the Lua state.
-var _ core.Events = (*Host)(nil)
+var (
+	_ core.Events             = (*Host)(nil)
+	_ core.PublicationWatcher = (*Host)(nil)
+)
 
 // rpcContext is the RPC being dispatched (writer:writeMessage answers it).
 type rpcContext struct {
@@ -316,14 +319,6 @@ func (h *Host) OnMedia(p *core.Publication, pkt *core.MediaPacket) {
 			h.report(err)
 		}
 	}
-	if pkt.Kind == core.MediaData && len(values) > 0 && values[0] == lua.LString("onMetaData") {
-		if fn := lp.field("onProperties"); fn != lua.LNil {
-			props, _ := lp.property(h.L, "properties")
-			if _, err := h.call(a, "onProperties", fn, lp.ud, props); err != nil {
-				h.report(err)
-			}
-		}
-	}
 	if lc != nil && a.flavour == FlavourCumulus {
 		switch pkt.Kind {
 		case core.MediaAudio:
@@ -607,4 +602,53 @@ func (h *Host) dynamicMona(L *lua.LState, key string) (lua.LValue, bool) {
 		return coll.proxy, true
 	}
 	return nil, false
+}
+
+// publicationApp is the application that receives a publication's events:
+// its publisher's, the script's that made it, or the root.
+func (h *Host) publicationApp(lp *luaPublication) *app {
+	if pub := lp.p.Publisher(); pub != nil {
+		if lc := clientOf(pub); lc != nil {
+			return lc.app
+		}
+	}
+	if lp.owner != nil {
+		return lp.owner
+	}
+	return h.root
+}
+
+// OnFlush calls publication:onFlush() after a batch of packets
+// (core.PublicationWatcher).
+func (h *Host) OnFlush(p *core.Publication) {
+	lp, ok := p.Data.(*luaPublication)
+	if !ok {
+		return
+	}
+	if fn := lp.field("onFlush"); fn != lua.LNil {
+		if _, err := h.call(h.publicationApp(lp), "onFlush", fn, lp.ud); err != nil {
+			h.report(err)
+		}
+	}
+}
+
+// OnProperties calls publication:onProperties(properties) when the
+// publisher sets its metadata (@setDataFrame), with nil when it clears it
+// (@clearDataFrame) (core.PublicationWatcher).
+func (h *Host) OnProperties(p *core.Publication) {
+	lp, ok := p.Data.(*luaPublication)
+	if !ok {
+		return
+	}
+	fn := lp.field("onProperties")
+	if fn == lua.LNil {
+		return
+	}
+	props := lua.LValue(lua.LNil)
+	if p.Properties() != nil {
+		props, _ = lp.property(h.L, "properties")
+	}
+	if _, err := h.call(h.publicationApp(lp), "onProperties", fn, lp.ud, props); err != nil {
+		h.report(err)
+	}
 }

@@ -24,6 +24,7 @@ type luaPublication struct {
 	// (Cumulus apps compute listeners.count-1), while core has already
 	// removed it.
 	leaving *core.Listener
+	qos     qosTables
 }
 
 func (h *Host) registerPublication() {
@@ -63,7 +64,7 @@ func (h *Host) registerPublication() {
 	k.onField = func(o luaObject, key string, v lua.LValue) {
 		// Media reaches the script only for publications that want it.
 		switch key {
-		case "onAudio", "onVideo", "onData", "onProperties":
+		case "onAudio", "onVideo", "onData", "onProperties", "onFlush":
 			if v != lua.LNil {
 				o.(*luaPublication).p.Watched = true
 			}
@@ -126,11 +127,11 @@ func (lp *luaPublication) property(L *lua.LState, key string) (lua.LValue, bool)
 		}
 		return coll.proxy, true
 	case "audioQOS":
-		return newTrackQoSTable(L, p.AudioQoS), true
+		return lp.qos.track(L, qosIndex(core.MediaAudio), p.AudioQoS), true
 	case "videoQOS":
-		return newTrackQoSTable(L, p.VideoQoS), true
+		return lp.qos.track(L, qosIndex(core.MediaVideo), p.VideoQoS), true
 	case "dataQOS":
-		return newTrackQoSTable(L, p.DataQoS), true
+		return lp.qos.track(L, qosIndex(core.MediaData), p.DataQoS), true
 	case "properties":
 		props := p.Properties()
 		if props == nil {

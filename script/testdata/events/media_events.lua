@@ -1,4 +1,5 @@
--- publication:onAudio / onVideo / onData / onProperties (reference §2.6):
+-- publication:onAudio / onVideo / onData / onProperties / onFlush
+-- (reference §2.6):
 -- events on a client's publication, set by the script (usually in
 -- client:onPublish).
 
@@ -17,8 +18,9 @@ function onConnection(client)
 		end
 		function pub:onProperties(props)
 			note("properties " .. tostring(props and props.width))
-			eq(self.properties.width, props.width)
+			if props then eq(self.properties.width, props.width) end
 		end
+		function pub:onFlush() note("flush") end
 	end
 end
 
@@ -35,14 +37,19 @@ function test(t)
 	eq(got[3], "data onCue n=3")
 	eq(lastData[1], "a"); eq(lastData[2], 2); eq(lastData[3].k, "v")
 
-	-- metadata (@setDataFrame): onProperties with the new properties.
-	-- (Not asserted here, see the report: MonaServer does not show the
-	-- metadata to onData, calls onProperties when it is cleared, and calls
-	-- publication:onFlush after each flushed batch; Nimbus core gives the
-	-- host no hook for the last two.)
+	-- metadata (@setDataFrame): onProperties with the new properties, not
+	-- onData; a plain "onMetaData" data message is data like any other;
+	-- @clearDataFrame calls onProperties(nil); each flushed batch calls
+	-- onFlush.
 	got = {}
 	t.send(p, 22, "@setDataFrame", "onMetaData", {width = 320})
-	eq(got[#got], "properties 320")
+	deepEq(got, {"properties 320"})
+	t.send(p, 23, "onMetaData", {width = 1})
+	t.flush(p)
+	t.send(p, 24, "@clearDataFrame", "onMetaData")
+	deepEq(got, {"properties 320", "data onMetaData n=1", "flush", "properties nil"})
+	eq(p.publication.properties, nil)
+	p.publication.onFlush = nil
 
 	-- an error in one event is logged; the stream goes on
 	got = {}
