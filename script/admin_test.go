@@ -132,3 +132,22 @@ func TestOnFailed(t *testing.T) {
 }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// Cumulus asks every running app that defines onRendezVousUnknown (its
+// own), root first; MonaServer asks the root only.
+func TestCumulusRendezvousUnknownInEveryApp(t *testing.T) {
+	e := startCore(t, map[string]string{
+		"main.lua": `-- Cumulus root without the event
+			function onConnection(client, ...) cumulus.clients:pairs() end`,
+		"a/main.lua": `function onRendezVousUnknown(peerId) asked = #peerId end`,
+		"b/main.lua": `function onRendezVousUnknown(peerId) return "192.0.2.5:1935" end`,
+	}, func(o *Options) { o.Flavours = map[string]Flavour{"": FlavourCumulus} })
+	e.connect("rtmfp://host/a").waitFor("accept")
+	e.connect("rtmfp://host/b").waitFor("accept")
+	var got []netip.AddrPort
+	e.onLoop(func() { got = e.h.OnRendezVousUnknown(netip.AddrPort{}, core.PeerID{7}) })
+	if len(got) != 1 || got[0].String() != "192.0.2.5:1935" {
+		t.Fatalf("addresses %v", got)
+	}
+	e.mustLua("/a", `assert(asked == 32, "every app defining the event is asked")`)
+}

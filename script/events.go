@@ -434,17 +434,40 @@ func (h *Host) OnRendezVousUnknown(from netip.AddrPort, target core.PeerID) []ne
 	if a == nil {
 		return nil
 	}
-	args := []lua.LValue{lua.LString(target[:])}
 	if a.flavour != FlavourCumulus {
-		args = append([]lua.LValue{lua.LString("RTMFP")}, args...)
+		rets, _, err := h.event(a, "onRendezVousUnknown", lua.LString("RTMFP"), lua.LString(target[:]))
+		if err != nil {
+			return nil
+		}
+		var out []netip.AddrPort
+		h.collectAddresses(rets, &out, nil, 0)
+		return out
 	}
-	rets, _, err := h.event(a, "onRendezVousUnknown", args...)
-	if err != nil {
-		return nil
+	// Cumulus asks every running application that defines the event (its
+	// own, not inherited), root first, until one answers with addresses.
+	paths := make([]string, 0, len(h.apps))
+	for p, x := range h.apps {
+		if x.state == appRunning && x.flavour == FlavourCumulus {
+			paths = append(paths, p)
+		}
 	}
-	var out []netip.AddrPort
-	h.collectAddresses(rets, &out, nil, 0)
-	return out
+	sort.Strings(paths)
+	for _, p := range paths {
+		x := h.apps[p]
+		if x.env.RawGetString("onRendezVousUnknown") == lua.LNil {
+			continue
+		}
+		rets, _, err := h.event(x, "onRendezVousUnknown", lua.LString(target[:]))
+		if err != nil {
+			continue
+		}
+		var out []netip.AddrPort
+		h.collectAddresses(rets, &out, nil, 0)
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return nil
 }
 
 // OnIntroduction is a Nimbus extension (MonaServer always introduces):
