@@ -249,3 +249,32 @@ func TestCompatUnsubscribeSeesLeavingListener(t *testing.T) {
 		}
 	}
 }
+
+// A QoS object is the same table on every read (MonaServer returns the
+// same QualityOfService object): MonaStatus keeps qos.lastLatency on it
+// between two calls to estimate congestion.
+func TestCompatQoSKeepsScriptFields(t *testing.T) {
+	e := startCore(t, map[string]string{"main.lua": ""})
+	pub := e.connect("rtmfp://host/")
+	h, _ := e.srv.Publish(pub.c, "status", &fakeSink{log: pub.conn.log})
+	pub.waitFor("publish started")
+	sub := e.connect("rtmfp://host/")
+	e.srv.Subscribe(sub.c, "status", &fakeSubscriber{log: sub.conn.log})
+	sub.waitFor("play started")
+	e.srv.PushMedia(h, &core.MediaPacket{Kind: core.MediaVideo, Time: 1, Payload: []byte{0x17, 1, 0}})
+	e.mustLua("", `
+		local pub = mona.publications.status
+		local function remember(qos) qos.lastLatency = qos.latency + 10 end
+		remember(pub.videoQOS)
+		assert(pub.videoQOS.lastLatency == pub.videoQOS.latency + 10, "publication QoS forgot")
+		assert(pub.audioQOS.lastLatency == nil, "tracks share a table")
+		assert(pub.videoQOS.packets >= 1, "counters refreshed")
+		for client, listener in pairs(pub.listeners) do
+			listener.videoQOS.lastLatency = 3
+			assert(listener.videoQOS.lastLatency == 3, "listener QoS forgot")
+			assert(type(listener.videoQOS.lostRate) == "number")
+			client.writer.qos.mark = true
+			assert(client.writer.qos.mark == true, "writer QoS forgot")
+		end
+	`)
+}

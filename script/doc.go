@@ -117,9 +117,10 @@
 // writeAMFResult, writeRaw, writeStatusResponse, flush, newWriter/
 // newFlowWriter, close, reliable, qos), publication (mona:publish, push*,
 // writeProperties, clearProperties, flush, close, listeners, QoS,
-// properties), listener, group, QoS snapshots, SocketAddress (Cumulus apps
-// get "ip:port" strings), collections (mona.clients, mona.publications,
-// mona.groups, app clients, children, group.members, publication.listeners,
+// properties), listener, group, QoS objects (refreshed on read; fields set
+// by scripts are kept), SocketAddress (Cumulus apps get "ip:port"
+// strings), collections (mona.clients, mona.publications, mona.groups, app
+// clients, children, group.members, publication.listeners,
 // client.properties/parameters, listener.parameters, mona.configs,
 // mona.environment, mona.arguments).
 //

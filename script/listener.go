@@ -14,6 +14,7 @@ type luaListener struct {
 	h          *Host
 	l          *core.Listener
 	parameters *collection
+	qos        qosTables
 }
 
 func (h *Host) registerListener() {
@@ -36,11 +37,11 @@ func (h *Host) registerListener() {
 		case "receiveVideo":
 			return lua.LBool(l.ReceiveVideo), true
 		case "audioQOS":
-			return newQoSTable(L, l.QoS(core.MediaAudio)), true
+			return ll.qos.get(L, qosIndex(core.MediaAudio), l.QoS(core.MediaAudio)), true
 		case "videoQOS":
-			return newQoSTable(L, l.QoS(core.MediaVideo)), true
+			return ll.qos.get(L, qosIndex(core.MediaVideo), l.QoS(core.MediaVideo)), true
 		case "dataQOS":
-			return newQoSTable(L, l.QoS(core.MediaData)), true
+			return ll.qos.get(L, qosIndex(core.MediaData), l.QoS(core.MediaData)), true
 		case "parameters":
 			return ll.parameters.proxy, true
 		case "query":

@@ -19,6 +19,7 @@ type luaWriter struct {
 	client *luaClient
 	main   bool
 	closed bool
+	qos    qosTables
 }
 
 func (h *Host) registerWriter() {
@@ -40,10 +41,11 @@ func (h *Host) registerWriter() {
 		case "reliable":
 			return lua.LBool(w.closed || w.w.Reliable()), true
 		case "qos":
-			if w.closed {
-				return newQoSTable(L, core.QoS{}), true
+			q := core.QoS{}
+			if !w.closed {
+				q = w.w.QoS()
 			}
-			return newQoSTable(L, w.w.QoS()), true
+			return w.qos.get(L, 0, q), true
 		}
 		return nil, false
 	}
