@@ -85,12 +85,13 @@ func liveHeap() uint64 {
 // secret with a peer's public value: the server's cost per handshake.
 func BenchmarkDH(b *testing.B) {
 	for _, g := range []*Group{Group2, Group5, Group14} {
-		b.Run("group"+string(rune('0'+g.ID/10))+string(rune('0'+g.ID%10)), func(b *testing.B) {
+		b.Run(groupName(g), func(b *testing.B) {
 			peer, err := GenerateKey(g, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
+			reportCPU(b)
 			for b.Loop() {
 				k, err := GenerateKey(g, nil)
 				if err != nil {
@@ -102,6 +103,53 @@ func BenchmarkDH(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkDHKeyGen generates an ephemeral key pair (g^x mod p and the
+// public value's validation): what keypair_reuse saves.
+func BenchmarkDHKeyGen(b *testing.B) {
+	for _, g := range []*Group{Group2, Group5, Group14} {
+		b.Run(groupName(g), func(b *testing.B) {
+			if _, err := GenerateKey(g, nil); err != nil { // any lazy setup
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			reportCPU(b)
+			for b.Loop() {
+				if _, err := GenerateKey(g, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDHSharedSecret computes y^x mod p for a peer's public value,
+// with its validation: what every handshake pays.
+func BenchmarkDHSharedSecret(b *testing.B) {
+	for _, g := range []*Group{Group2, Group5, Group14} {
+		b.Run(groupName(g), func(b *testing.B) {
+			k, err := GenerateKey(g, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			peer, err := GenerateKey(g, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			reportCPU(b)
+			for b.Loop() {
+				if _, err := k.SharedSecret(peer.Public); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func groupName(g *Group) string {
+	return "group" + string(rune('0'+g.ID/10)) + string(rune('0'+g.ID%10))
 }
 
 // BenchmarkCookie mints a cookie and verifies it.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/big"
 	"math/bits"
+	"sync"
 )
 
 // Group is a MODP Diffie-Hellman group with generator 2.
@@ -19,6 +20,14 @@ type Group struct {
 	// 256 bits, as rtmfp-cpp's 224/320 bits rounded up).
 	ExponentBits int
 	lower, upper *big.Int // 2^24 and P − 2^24: bounds for public values
+
+	mod  *modulus
+	base *lazyFixedBase // shared by copies of the Group
+}
+
+type lazyFixedBase struct {
+	once  sync.Once
+	table *fixedBase
 }
 
 func newGroup(id uint64, hexP string, exponentBits int) *Group {
@@ -29,8 +38,32 @@ func newGroup(id uint64, hexP string, exponentBits int) *Group {
 	two24 := big.NewInt(1 << 24)
 	return &Group{
 		ID: id, P: p, G: big.NewInt(2), Size: (p.BitLen() + 7) / 8, ExponentBits: exponentBits,
-		lower: two24, upper: new(big.Int).Sub(p, two24),
+		lower: two24, upper: new(big.Int).Sub(p, two24), mod: newModulus(p), base: new(lazyFixedBase),
 	}
+}
+
+// exponentLimbs is the limb count of the exponents GenerateKey draws.
+func (g *Group) exponentLimbs() int { return (g.ExponentBits + 63) / 64 }
+
+// fixedBase returns the table of powers of G for exponents of up to
+// exponentLimbs limbs: 128 KiB for group 2, 240 KiB for group 5, 320 KiB for
+// group 14, built once (about a millisecond) when the group is first used.
+func (g *Group) fixedBase() *fixedBase {
+	g.base.once.Do(func() {
+		g.base.table = newFixedBase(g.mod, g.G.Uint64(), g.exponentLimbs()*64/windowBits)
+	})
+	return g.base.table
+}
+
+// pow sets z = G^e mod p, through the fixed-base table when e fits it.
+func (g *Group) pow(z, e []uint64) {
+	if len(e) <= g.exponentLimbs() {
+		g.fixedBase().exp(g.mod, z, e)
+		return
+	}
+	var base [maxLimbs]uint64
+	base[0] = g.G.Uint64()
+	g.mod.exp(z, base[:g.mod.n], e)
 }
 
 // The supported groups. Group 2 (1024-bit, RFC 7296 §B.2) is mandatory and
@@ -100,7 +133,9 @@ func (g *Group) ValidatePublic(y []byte) error {
 // PrivateKey is an ephemeral Diffie-Hellman key pair.
 type PrivateKey struct {
 	Group *Group
-	x     *big.Int
+	// x is the exponent, little-endian limbs. Exponentiation time depends
+	// on len(x) (fixed per group for generated keys), never on its value.
+	x []uint64
 	// Public is g^x mod p, minimal big-endian (GenerateKey guarantees it
 	// is exactly Group.Size bytes).
 	Public []byte
@@ -119,8 +154,10 @@ func GenerateKey(g *Group, random io.Reader) (*PrivateKey, error) {
 		if _, err := io.ReadFull(random, buf); err != nil {
 			return nil, fmt.Errorf("rtmfp/crypto: group %d exponent: %w", g.ID, err)
 		}
-		buf[0] |= 0x80 // full-size exponent
-		k := newPrivateKey(g, new(big.Int).SetBytes(buf))
+		buf[0] |= 0x80 >> ((8 - g.ExponentBits%8) % 8) // full-size exponent
+		x := make([]uint64, g.exponentLimbs())
+		limbsFromBytes(x, buf)
+		k := newPrivateKey(g, x)
 		if len(k.Public) == g.Size && g.ValidatePublic(k.Public) == nil {
 			return k, nil
 		}
@@ -134,20 +171,26 @@ func NewPrivateKey(g *Group, x *big.Int) (*PrivateKey, error) {
 	if x.Sign() <= 0 || x.Cmp(g.P) >= 0 {
 		return nil, fmt.Errorf("rtmfp/crypto: group %d: exponent out of range", g.ID)
 	}
-	return newPrivateKey(g, new(big.Int).Set(x)), nil
+	limbs := max(g.exponentLimbs(), (x.BitLen()+63)/64)
+	return newPrivateKey(g, limbsOfBig(x, limbs)), nil
 }
 
-func newPrivateKey(g *Group, x *big.Int) *PrivateKey {
-	return &PrivateKey{Group: g, x: x, Public: new(big.Int).Exp(g.G, x, g.P).Bytes()}
+func newPrivateKey(g *Group, x []uint64) *PrivateKey {
+	var pub [maxLimbs]uint64
+	g.pow(pub[:g.mod.n], x)
+	return &PrivateKey{Group: g, x: x, Public: minimalBytes(pub[:g.mod.n])}
 }
 
 // SharedSecret validates the far public value and returns the shared
 // secret y^x mod p in minimal big-endian form, which is what every
 // implementation feeds to the key derivation.
 func (k *PrivateKey) SharedSecret(farPublic []byte) ([]byte, error) {
-	if err := k.Group.ValidatePublic(farPublic); err != nil {
+	g := k.Group
+	if err := g.ValidatePublic(farPublic); err != nil {
 		return nil, err
 	}
-	y := new(big.Int).SetBytes(farPublic)
-	return new(big.Int).Exp(y, k.x, k.Group.P).Bytes(), nil
+	var y [maxLimbs]uint64
+	limbsFromBytes(y[:g.mod.n], farPublic) // fits: ValidatePublic checked y < p
+	g.mod.exp(y[:g.mod.n], y[:g.mod.n], k.x)
+	return minimalBytes(y[:g.mod.n]), nil
 }

@@ -97,8 +97,8 @@ func TestDHAgreement(t *testing.T) {
 		if !bytes.Equal(s1, s2) || len(s1) > g.Size || s1[0] == 0 {
 			t.Fatalf("group %d: secrets differ or are not minimal", g.ID)
 		}
-		if a.x.BitLen() != g.ExponentBits {
-			t.Fatalf("group %d: exponent of %d bits", g.ID, a.x.BitLen())
+		if x := bigOfLimbs(a.x); x.BitLen() != g.ExponentBits || len(a.x) != g.exponentLimbs() {
+			t.Fatalf("group %d: exponent of %d bits in %d limbs", g.ID, x.BitLen(), len(a.x))
 		}
 	}
 }

@@ -1,0 +1,7 @@
+//go:build !unix
+
+package crypto
+
+import "testing"
+
+func reportCPU(b *testing.B) {}
