@@ -38,6 +38,9 @@ func (m *Membership) Client() *Client { return m.client }
 // PeerID is the member's peer ID.
 func (m *Membership) PeerID() PeerID { return m.peer }
 
+// Active reports whether the membership is in force (joined, not left).
+func (m *Membership) Active() bool { return m.joined && !m.ended }
+
 // Virtual reports whether the member is not a client of this server.
 func (m *Membership) Virtual() bool { return m.client == nil }
 

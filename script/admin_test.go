@@ -71,6 +71,7 @@ func TestVirtualMembersFromLua(t *testing.T) {
 		assert(g:size() == 2)
 		raw:release(); raw:release()
 		assert(g:size() == 1, "release is immediate and idempotent")
+		assert(raw.group == nil and member.group == g, "a released member has no group")
 		local ok, err = pcall(mona.joinGroup, mona, "short", "`+group+`")
 		assert(not ok and tostring(err):find("peer id"), tostring(err))`)
 

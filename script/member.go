@@ -39,7 +39,7 @@ func (h *Host) registerMember() {
 			id := m.PeerID()
 			return lua.LString(id[:]), true
 		case "group":
-			if g := m.Group(); g != nil && h.srv.Group(g.ID) == g {
+			if g := m.Group(); g != nil && m.Active() {
 				return h.group(L, g).ud, true
 			}
 			return lua.LNil, true
