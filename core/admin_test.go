@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"time"
 
 	"nimbus/core/amf"
 )
@@ -232,4 +233,34 @@ func amfPayload(t *testing.T, vals ...any) []byte {
 		}
 	}
 	return e.Bytes()
+}
+
+func TestTrackByteRate(t *testing.T) {
+	var s TrackStats
+	t0 := time.Unix(1000, 0)
+	s.count(t0, 100)
+	s.count(t0.Add(500*time.Millisecond), 200)
+	if r := s.ByteRate(t0.Add(900 * time.Millisecond)); r != 0 {
+		t.Fatalf("rate during the first second %v, want 0 (no complete second yet)", r)
+	}
+	if r := s.ByteRate(t0.Add(1500 * time.Millisecond)); r != 300 {
+		t.Fatalf("rate after the first second %v, want 300", r)
+	}
+	s.count(t0.Add(1200*time.Millisecond), 50)
+	if r := s.ByteRate(t0.Add(1300 * time.Millisecond)); r != 300 {
+		t.Fatalf("rate in the second second %v, want 300", r)
+	}
+	if r := s.ByteRate(t0.Add(2100 * time.Millisecond)); r != 50 {
+		t.Fatalf("rate after the second second %v, want 50", r)
+	}
+	if r := s.ByteRate(t0.Add(5 * time.Second)); r != 0 {
+		t.Fatalf("rate after silence %v, want 0", r)
+	}
+	s.count(t0.Add(7*time.Second), 10)
+	if r := s.ByteRate(t0.Add(7100 * time.Millisecond)); r != 0 {
+		t.Fatalf("a gap must not carry old bytes: %v", r)
+	}
+	if s.Packets != 4 || s.Bytes != 360 {
+		t.Fatalf("counts %d packets %d bytes", s.Packets, s.Bytes)
+	}
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"time"
 
 	"nimbus/core/amf"
 )
@@ -41,6 +42,39 @@ type TrackStats struct {
 	Packets       uint64
 	Bytes         uint64
 	DroppedFrames uint64
+
+	// Bytes received in the current and in the previous wall-clock second
+	// (for ByteRate, MonaServer's publication QoS byteRate).
+	curSecond       int64
+	curBytes, prevB uint64
+}
+
+// count adds one packet of n bytes received at now.
+func (t *TrackStats) count(now time.Time, n int) {
+	t.Packets++
+	t.Bytes += uint64(n)
+	sec := now.Unix()
+	if sec != t.curSecond {
+		if sec == t.curSecond+1 {
+			t.prevB = t.curBytes
+		} else {
+			t.prevB = 0
+		}
+		t.curSecond, t.curBytes = sec, 0
+	}
+	t.curBytes += uint64(n)
+}
+
+// ByteRate is the bytes per second received during the last complete
+// second before now (0 when the track was silent).
+func (t TrackStats) ByteRate(now time.Time) float64 {
+	switch now.Unix() {
+	case t.curSecond:
+		return float64(t.prevB)
+	case t.curSecond + 1:
+		return float64(t.curBytes)
+	}
+	return 0
 }
 
 // Running reports whether the publication has a publisher.
@@ -231,25 +265,23 @@ func (p *Publication) Push(pkt *MediaPacket) {
 		return
 	}
 	keyframe := false
+	now := time.Now()
 	switch pkt.Kind {
 	case MediaAudio:
-		p.AudioQoS.Packets++
-		p.AudioQoS.Bytes += uint64(len(pkt.Payload))
+		p.AudioQoS.count(now, len(pkt.Payload))
 		if isAudioConfig(pkt.Payload) {
 			p.audioConfig = pkt
 		}
 		p.lastTime = pkt.Time
 	case MediaVideo:
-		p.VideoQoS.Packets++
-		p.VideoQoS.Bytes += uint64(len(pkt.Payload))
+		p.VideoQoS.count(now, len(pkt.Payload))
 		if isVideoConfig(pkt.Payload) {
 			p.videoConfig = pkt
 		}
 		keyframe = len(pkt.Payload) > 0 && pkt.Payload[0]>>4 == 1
 		p.lastTime = pkt.Time
 	case MediaData:
-		p.DataQoS.Packets++
-		p.DataQoS.Bytes += uint64(len(pkt.Payload))
+		p.DataQoS.count(now, len(pkt.Payload))
 		switch handler, _ := dataHandler(pkt); handler {
 		case "@setDataFrame":
 			meta, props, err := metadataPacket(pkt)

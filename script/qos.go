@@ -1,6 +1,8 @@
 package script
 
 import (
+	"time"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"nimbus/core"
@@ -40,7 +42,7 @@ func (qt *qosTables) get(L *lua.LState, i int, q core.QoS) *lua.LTable {
 
 // track is get for what a publication received on one track.
 func (qt *qosTables) track(L *lua.LState, i int, s core.TrackStats) *lua.LTable {
-	t := qt.get(L, i, core.QoS{DroppedFrames: s.DroppedFrames})
+	t := qt.get(L, i, core.QoS{DroppedFrames: s.DroppedFrames, ByteRate: s.ByteRate(time.Now())})
 	t.RawSetString("packets", lua.LNumber(s.Packets))
 	t.RawSetString("bytes", lua.LNumber(s.Bytes))
 	return t
