@@ -88,7 +88,13 @@
 // honours __tostring, numeric strings are coerced, %g has C's precision,
 // %q quotes like Lua), math.huge = +inf, pairs/ipairs/next that iterate
 // collections and honour __pairs/__ipairs. gopher-lua already honours
-// __len for # on tables.
+// __len for # on tables. Scripts (main.lua and what require, dofile and
+// loadfile read; not loadstring) may use LuaJIT's string escapes \xHH and
+// \z, and are compiled around two gopher-lua compiler bugs in assignments
+// (a call assigned to a function's last parameter, as in
+// s = (s:gsub(...)); a name and a field assigned from locals in one
+// statement). Not reproduced: LuaJIT's table iteration order, and the
+// %f frontier pattern (gopher-lua matches nothing).
 //
 // # Events and objects
 //
