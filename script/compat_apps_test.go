@@ -278,3 +278,28 @@ func TestCompatQoSKeepsScriptFields(t *testing.T) {
 		end
 	`)
 }
+
+// A Cumulus app of the 2012 API rejects with `return "reason"` (CumulusAdmin
+// checks a connect key that way). Cumulus since 2012-11, like MonaServer and
+// this server, only rejects on error(): the client is accepted, and the log
+// says so.
+func TestCompatCumulusStringReturnWarns(t *testing.T) {
+	e := startCore(t, map[string]string{
+		"main.lua": "",
+		"old/main.lua": `
+			function onConnection(client, response, key)
+				client.writer:writeAMFMessage("hello")
+				if key ~= "secret" then return "Invalid connect key" end
+			end`,
+	})
+	c := e.connect("rtmfp://host/old", nil, "wrong")
+	c.waitFor("accept")
+	if s := e.logs.find("WARN", "Invalid connect key", "only error() rejects"); s == "" {
+		t.Fatalf("no warning for a string returned by onConnection:\n%s", e.logs.all())
+	}
+	ok := e.connect("rtmfp://host/old", nil, "secret")
+	ok.waitFor("accept")
+	if n := strings.Count(e.logs.all(), "only error() rejects"); n != 1 {
+		t.Fatalf("%d warnings, want 1", n)
+	}
+}

@@ -107,6 +107,12 @@ func (h *Host) OnConnection(c *core.Client, args []any) ([]amf.Member, error) {
 			t.ForEach(func(k, v lua.LValue) { params.set(k, v) })
 		} else if a.flavour != FlavourCumulus {
 			h.log.Error("script: onConnection must return a table or nothing", "app", appLabel(a.path))
+		} else if rets[0].Type() == lua.LTString || rets[0] == lua.LFalse {
+			// Cumulus before 2012-11 rejected the client this way; since
+			// then (and here) only error() does. The client is accepted,
+			// which an app written for the old API did not intend.
+			h.log.Warn("script: onConnection returned "+rets[0].String()+": accepted, only error() rejects a client",
+				"app", appLabel(a.path), "client", c.HexID())
 		}
 	}
 	h.clients.set(lua.LString(c.HexID()), lc.ud)
