@@ -42,6 +42,8 @@ type TrackStats struct {
 	Packets       uint64
 	Bytes         uint64
 	DroppedFrames uint64
+	// LastPacket is when the last packet arrived (zero before the first).
+	LastPacket time.Time
 
 	// Bytes received in the current and in the previous wall-clock second
 	// (for ByteRate, MonaServer's publication QoS byteRate).
@@ -53,6 +55,7 @@ type TrackStats struct {
 func (t *TrackStats) count(now time.Time, n int) {
 	t.Packets++
 	t.Bytes += uint64(n)
+	t.LastPacket = now
 	sec := now.Unix()
 	if sec != t.curSecond {
 		if sec == t.curSecond+1 {

@@ -152,3 +152,23 @@ func TestCumulusRendezvousUnknownInEveryApp(t *testing.T) {
 	}
 	e.mustLua("/a", `assert(asked == 32, "every app defining the event is asked")`)
 }
+
+// Publication QoS (MonaStatus reads it): byte rate, last packet time and
+// the publisher's latency.
+func TestPublicationQoS(t *testing.T) {
+	e := startCore(t, map[string]string{"main.lua": ``})
+	c := e.connect("rtmfp://host/")
+	h, err := e.srv.Publish(c.c, "cam", &fakeSink{log: c.conn.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.waitFor("publish started cam")
+	e.srv.PushMedia(h, &core.MediaPacket{Kind: core.MediaAudio, Time: 1, Payload: []byte{0xaf, 1, 2, 3}})
+	e.mustLua("", `
+		local q = mona.publications.cam.audioQOS
+		assert(q.packets == 1 and q.bytes == 4, q.bytes)
+		assert(q.latency == 21, "half the publisher's 42 ms ping: " .. q.latency)
+		assert(math.abs(q.lastSendingTime - mona:time()) < 5000, "last packet time in ms: " .. q.lastSendingTime)
+		assert(q.byteRate == 0 or q.byteRate == 4, "bytes during the last complete second")
+		assert(mona.publications.cam.videoQOS.lastSendingTime == 0)`)
+}

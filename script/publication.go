@@ -1,6 +1,8 @@
 package script
 
 import (
+	"time"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"nimbus/core"
@@ -127,11 +129,11 @@ func (lp *luaPublication) property(L *lua.LState, key string) (lua.LValue, bool)
 		}
 		return coll.proxy, true
 	case "audioQOS":
-		return lp.qos.track(L, qosIndex(core.MediaAudio), p.AudioQoS), true
+		return lp.qos.track(L, qosIndex(core.MediaAudio), p.AudioQoS, lp.publisherLatency()), true
 	case "videoQOS":
-		return lp.qos.track(L, qosIndex(core.MediaVideo), p.VideoQoS), true
+		return lp.qos.track(L, qosIndex(core.MediaVideo), p.VideoQoS, lp.publisherLatency()), true
 	case "dataQOS":
-		return lp.qos.track(L, qosIndex(core.MediaData), p.DataQoS), true
+		return lp.qos.track(L, qosIndex(core.MediaData), p.DataQoS, lp.publisherLatency()), true
 	case "properties":
 		props := p.Properties()
 		if props == nil {
@@ -338,4 +340,13 @@ func (h *Host) closeAppPublications(a *app) {
 		h.closeScriptPublication(lp)
 	}
 	delete(h.scriptPubs, a)
+}
+
+// publisherLatency is half the publisher's round-trip time, MonaServer's
+// publication QoS latency.
+func (lp *luaPublication) publisherLatency() time.Duration {
+	if c := lp.p.Publisher(); c != nil {
+		return c.Ping() / 2
+	}
+	return 0
 }

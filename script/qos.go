@@ -40,9 +40,11 @@ func (qt *qosTables) get(L *lua.LState, i int, q core.QoS) *lua.LTable {
 	return t
 }
 
-// track is get for what a publication received on one track.
-func (qt *qosTables) track(L *lua.LState, i int, s core.TrackStats) *lua.LTable {
-	t := qt.get(L, i, core.QoS{DroppedFrames: s.DroppedFrames, ByteRate: s.ByteRate(time.Now())})
+// track is get for what a publication received on one track; latency is
+// the publisher's one-way estimate (0 for a script publication).
+func (qt *qosTables) track(L *lua.LState, i int, s core.TrackStats, latency time.Duration) *lua.LTable {
+	t := qt.get(L, i, core.QoS{DroppedFrames: s.DroppedFrames, ByteRate: s.ByteRate(time.Now()),
+		LastSendingTime: s.LastPacket, Latency: latency})
 	t.RawSetString("packets", lua.LNumber(s.Packets))
 	t.RawSetString("bytes", lua.LNumber(s.Bytes))
 	return t
