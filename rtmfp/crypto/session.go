@@ -46,18 +46,26 @@ func hmacSHA256(dst, key []byte, msgs ...[]byte) []byte {
 func DeriveSessionKeys(secret, near, far []byte) SessionKeys {
 	var k SessionKeys
 	var md, full [sha256.Size]byte
-	hmacSHA256(k.NearNonce[:0], secret, near)
-	hmacSHA256(k.FarNonce[:0], secret, far)
+	// Six of the eight HMACs are keyed with the secret: one HMAC reset
+	// between them hashes the (up to 256-byte) key and its pads once.
+	s := hmac.New(sha256.New, secret)
+	keyed := func(dst []byte, msg []byte) {
+		s.Reset()
+		s.Write(msg)
+		s.Sum(dst)
+	}
+	keyed(k.NearNonce[:0], near)
+	keyed(k.FarNonce[:0], far)
 
 	hmacSHA256(md[:0], far, near)
-	hmacSHA256(full[:0], secret, md[:])
+	keyed(full[:0], md[:])
 	copy(k.EncryptKey[:], full[:])
-	hmacSHA256(k.SendHMACKey[:0], secret, full[:])
+	keyed(k.SendHMACKey[:0], full[:])
 
 	hmacSHA256(md[:0], near, far)
-	hmacSHA256(full[:0], secret, md[:])
+	keyed(full[:0], md[:])
 	copy(k.DecryptKey[:], full[:])
-	hmacSHA256(k.RecvHMACKey[:0], secret, full[:])
+	keyed(k.RecvHMACKey[:0], full[:])
 	return k
 }
 
