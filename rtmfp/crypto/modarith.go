@@ -117,6 +117,7 @@ func (m *modulus) sqr(z, x []uint64) {
 	if !m.portable && sqrAsm(m, z, x) {
 		return
 	}
+	// A product-scanning squaring in Go measured no faster than this.
 	montMulGeneric(z, x, x, m.p, m.pInv)
 }
 
