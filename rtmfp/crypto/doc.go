@@ -13,6 +13,13 @@
 // on Open): everything after the checksum, ready for wire.ParseHeader and
 // wire.NewChunkReader.
 //
+// Diffie-Hellman does not use math/big: modarith.go has Montgomery
+// arithmetic on fixed-size limbs (with MULX/ADX assembly on amd64, generated
+// by modarith_amd64_gen.go, and portable Go elsewhere or with the purego
+// tag), 4-bit fixed windows for y^x and a precomputed table of powers of 2
+// per group for key generation. The operations and memory accesses of an
+// exponentiation do not depend on the private exponent's value.
+//
 // Nothing here does I/O. PacketKey and SessionCipher keep per-key scratch
 // state and are not safe for concurrent use: give each goroutine its own.
 package crypto

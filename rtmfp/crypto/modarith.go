@@ -238,7 +238,11 @@ func (m *modulus) exp(z, base, e []uint64) {
 	copy(table[:n], m.one)
 	m.mul(table[n:2*n], base, m.rr)
 	for k := 2; k < windowSize; k++ {
-		m.mul(table[k*n:(k+1)*n], table[(k-1)*n:k*n], table[n:2*n])
+		if k%2 == 0 { // squaring is the cheaper kernel
+			m.sqr(table[k*n:(k+1)*n], table[k/2*n:(k/2+1)*n])
+		} else {
+			m.mul(table[k*n:(k+1)*n], table[(k-1)*n:k*n], table[n:2*n])
+		}
 	}
 	windows := len(e) * 64 / windowBits
 	m.lookup(acc, table, window(e, windows-1))
