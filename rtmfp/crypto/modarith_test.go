@@ -146,22 +146,27 @@ func TestExpMatchesBig(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, g := range allGroups {
 		n := g.mod.n
-		expLimbs := (g.ExponentBits + 63) / 64
+		expLimbs := g.exponentLimbs()
+		pow2 := func(limbs int) *big.Int { return new(big.Int).Lsh(big.NewInt(1), uint(64*limbs)) }
 		for _, base := range append(edgeValues(g.P), randomBelow(r, g.P), randomBelow(r, g.P)) {
-			for _, limbs := range []int{1, expLimbs, n} {
-				bound := new(big.Int).Lsh(big.NewInt(1), uint(64*limbs))
+			for _, limbs := range []int{1, expLimbs} {
 				for _, e := range []*big.Int{big.NewInt(0), big.NewInt(1), big.NewInt(2), big.NewInt(15), big.NewInt(16),
-					new(big.Int).Sub(bound, big.NewInt(1)), randomBelow(r, bound)} {
+					new(big.Int).Sub(pow2(limbs), big.NewInt(1)), randomBelow(r, pow2(limbs))} {
 					checkExp(t, g, base, e, limbs)
 				}
 			}
 		}
-		for range 20 {
-			limbs := 1 + r.IntN(n)
-			checkExp(t, g, randomBelow(r, g.P), randomBelow(r, new(big.Int).Lsh(big.NewInt(1), uint(64*limbs))), limbs)
-			checkExp(t, g, g.G, randomBelow(r, new(big.Int).Lsh(big.NewInt(1), uint(64*expLimbs))), expLimbs)
+		// Exponents as long as the modulus (fixed keys may be).
+		for _, base := range []*big.Int{g.G, new(big.Int).Sub(g.P, big.NewInt(2)), randomBelow(r, g.P)} {
+			checkExp(t, g, base, new(big.Int).Sub(pow2(n), big.NewInt(1)), n)
+			checkExp(t, g, base, randomBelow(r, pow2(n)), n)
 		}
 		checkExp(t, g, new(big.Int).Sub(g.P, big.NewInt(1)), new(big.Int).Sub(g.P, big.NewInt(1)), n) // (−1)^even
+		for range 10 {
+			limbs := 1 + r.IntN(n)
+			checkExp(t, g, randomBelow(r, g.P), randomBelow(r, pow2(limbs)), limbs)
+			checkExp(t, g, g.G, randomBelow(r, pow2(expLimbs)), expLimbs)
+		}
 	}
 }
 
