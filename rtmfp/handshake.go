@@ -11,13 +11,19 @@ import (
 )
 
 // Amplification bound: an answer to a packet from an unverified address is
-// one datagram of at most amplificationFactor times the request, both
-// counted as they travel on the link, IP and UDP headers included. With
+// one datagram of at most 3.5 times the request, both counted as they
+// travel on the link, IP and UDP headers included. With
 // UDP payloads only, the 180-byte RHello that every Flash server sends
 // could not answer Flash's own 52-byte IHello for a short URL such as
 // rtmfp://cc.rtmfp.net; with headers (28 bytes for IPv4, 48 for IPv6) it
-// can, and small forged IHellos (under 48 bytes) still get nothing.
-const amplificationFactor = 3
+// can. librtmfp (FFmpeg's RTMFP) puts only the path of the URL in its EPD,
+// so rtmfp://host/live/stream makes a 36-byte IHello: 3.5 (rather than 3)
+// answers the smallest IHello with a 16-byte tag (36 bytes) over IPv4,
+// while tiny IHellos without a real tag (20 bytes) still get nothing.
+const (
+	amplificationNum = 7
+	amplificationDen = 2
+)
 
 func ipOverhead(a netip.AddrPort) int {
 	if a.Addr().Is4() {
@@ -30,7 +36,7 @@ func ipOverhead(a netip.AddrPort) int {
 // request of requestLen bytes from addr respects the bound.
 func withinAmplification(addr netip.AddrPort, requestLen, answerLen int) bool {
 	o := ipOverhead(addr)
-	return answerLen+o <= amplificationFactor*(requestLen+o)
+	return amplificationDen*(answerLen+o) <= amplificationNum*(requestLen+o)
 }
 
 // startupBody starts a MOD 3 body with a timestamp.
@@ -218,7 +224,7 @@ func (e *Endpoint) sendRedirect(now time.Time, to netip.AddrPort, tag []byte, ad
 	}
 	limit := wire.MaxPacketSize
 	if requestSize > 0 {
-		limit = min(limit, amplificationFactor*(requestSize+ipOverhead(to))-ipOverhead(to))
+		limit = min(limit, amplificationNum*(requestSize+ipOverhead(to))/amplificationDen-ipOverhead(to))
 	}
 	rd := wire.Redirect{TagEcho: tag}
 	var buf [maxDatagram]byte

@@ -152,6 +152,32 @@ func TestAmplificationBound(t *testing.T) {
 	}
 }
 
+// TestShortPathIHelloAnswered: librtmfp (FFmpeg's RTMFP, 2.15) sends only
+// the path of the URL in its EPD, so rtmfp://127.0.0.1:19371/live/stream
+// gives this captured 36-byte IHello (EPD 05 0a "live", 16-byte tag). It
+// must get an RHello despite the amplification bound.
+func TestShortPathIHelloAnswered(t *testing.T) {
+	srv, _ := listenServer(t, Config{Loops: 1})
+	p := newRawPeer(t, srv.LocalAddr())
+	const librtmfpIHello = "8a5c0646e2dfc8236883ce65eb0e09c7bf0a984be95f56059be61a6906f819447d1a934c"
+	req := unhex(t, librtmfpIHello)
+	if len(req) != 36 {
+		t.Fatalf("capture is %d bytes", len(req))
+	}
+	p.send(req)
+	ans := p.recv(time.Second)
+	if ans == nil {
+		t.Fatalf("36-byte IHello not answered (answers too large: %d)", srv.Stats().AnswersTooLarge)
+	}
+	_, body := p.openStartup(ans)
+	if body[3] != byte(wire.ChunkRHello) {
+		t.Fatalf("answer chunk %#x", body[3])
+	}
+	if !withinAmplification(p.addr(), len(req), len(ans)) {
+		t.Fatalf("request %d bytes answered with %d", len(req), len(ans))
+	}
+}
+
 func TestHelloRateLimit(t *testing.T) {
 	srv, _ := listenServer(t, Config{Loops: 1, HelloRate: 0.001, HelloBurst: 3})
 	p := newRawPeer(t, srv.LocalAddr())
