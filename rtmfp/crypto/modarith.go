@@ -123,7 +123,7 @@ func (m *modulus) sqr(z, x []uint64) {
 
 // montMulGeneric is Montgomery multiplication by product scanning
 // (Koç, Acar, Kaliski 1996, "FIPS"): a three-word accumulator sums each
-// column of x·y and of the reduction multiples m·p; m[i] is chosen to zero
+// column of x·y and of the reduction multiples q·p; q[i] is chosen to zero
 // the column's low word. This form compiles to the best code of the pure Go
 // variants measured (the accumulator stays in registers). The result is
 // below 2p before the final subtraction, which is done without a branch.
