@@ -230,8 +230,8 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name: "above maximum",
-			toml: "[limits]\nmax_amf_depth = 100000\n",
-			want: `config.toml:2: limits.max_amf_depth: must be <= 4096, got 100000`,
+			toml: "[limits]\nmax_connect_args = 100000\n",
+			want: `config.toml:2: limits.max_connect_args: must be <= 1024, got 100000`,
 			kind: ErrValue,
 		},
 		{

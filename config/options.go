@@ -126,8 +126,6 @@ type Limits struct {
 	EventQueue int `toml:"event_queue"`
 	// MaxConnectArgs caps the extra arguments of NetConnection.connect.
 	MaxConnectArgs int `toml:"max_connect_args"`
-	// MaxAMFDepth caps the nesting depth of decoded AMF values.
-	MaxAMFDepth int `toml:"max_amf_depth"`
 }
 
 // Size units for byte counts.
@@ -174,7 +172,6 @@ func Default() Options {
 			MaxMessageSize: 1 * MiB,
 			EventQueue:     65536,
 			MaxConnectArgs: 32,
-			MaxAMFDepth:    64,
 		},
 		Configs:  map[string]string{},
 		Flavours: map[string]string{},

@@ -40,8 +40,7 @@ const (
 	maxScriptBudget   = time.Hour
 	maxMessageSize    = 256 * MiB
 	maxEventQueue     = 1 << 24
-	maxConnectArgs    = 1 << 16
-	maxAMFDepth       = 4096
+	maxConnectArgs    = 1024
 )
 
 // LogLevels and LogFormats are the accepted [log] values.
@@ -183,7 +182,6 @@ func (l Limits) validate(c *checker, p keyPath) {
 	c.intRange(p.child("max_message_size"), l.MaxMessageSize, KiB, maxMessageSize)
 	c.intRange(p.child("event_queue"), l.EventQueue, 16, maxEventQueue)
 	c.intRange(p.child("max_connect_args"), l.MaxConnectArgs, 0, maxConnectArgs)
-	c.intRange(p.child("max_amf_depth"), l.MaxAMFDepth, 1, maxAMFDepth)
 }
 
 // checkListenAddr accepts "host:port" where host is empty, an IP literal or a

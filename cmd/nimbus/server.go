@@ -75,7 +75,15 @@ func buildServices(opts config.Options, log *slog.Logger) ([]service, error) {
 				return opts.RTMFP.SocketBuffer
 			}(),
 		},
-		MaxPeerInfo:       opts.RTMFP.MaxPeerAddresses,
+		MaxPeerInfo: opts.RTMFP.MaxPeerAddresses,
+		// max_connect_args = 0 accepts none; the Flash layer spells that
+		// as a negative count (its 0 means the default).
+		MaxConnectArgs: func() int {
+			if opts.Limits.MaxConnectArgs == 0 {
+				return -1
+			}
+			return opts.Limits.MaxConnectArgs
+		}(),
 		IntroductionRate:  opts.RTMFP.Introductions.SourceRate,
 		IntroductionBurst: float64(opts.RTMFP.Introductions.SourceBurst),
 		ScriptRedirect:    opts.RTMFP.Handshake.ScriptRedirect,

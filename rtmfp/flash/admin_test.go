@@ -2,6 +2,7 @@ package flash
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"sync/atomic"
 	"testing"
@@ -79,5 +80,21 @@ func TestSilentClientFails(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("silent client never dropped")
+	}
+}
+
+// TestConnectArgumentLimit: a connect with more extra arguments than
+// Config.MaxConnectArgs is rejected before the application sees it.
+func TestConnectArgumentLimit(t *testing.T) {
+	a := &app{}
+	ts := startServer(t, a, func(cfg *Config, _ *core.Options) { cfg.MaxConnectArgs = 2 })
+	ts.mustDial("app", "one", "two")
+	_, err := ts.dial("app", "one", "two", "three")
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.Code != "NetConnection.Connect.Rejected" || ce.Description != "too many connect arguments: 3, at most 2" {
+		t.Fatalf("error %v", err)
+	}
+	if n := a.count("connect"); n != 1 {
+		t.Fatalf("the application saw %d connects, want 1", n)
 	}
 }

@@ -36,6 +36,10 @@ type Config struct {
 	// MaxPeerInfo bounds how many setPeerInfo arguments are parsed; core
 	// then keeps at most core.Options.MaxPeerAddresses. 0 means 16.
 	MaxPeerInfo int
+	// MaxConnectArgs bounds the extra arguments of NetConnection.connect;
+	// a connect with more is rejected (NetConnection.Connect.Rejected).
+	// 0 means 32, a negative value accepts none.
+	MaxConnectArgs int
 	// AudioDeadline and VideoDeadline bound how long an audio or video
 	// message sent to a subscriber may wait for delivery before it is
 	// given up; 0 means 1 s and 2 s.
@@ -68,6 +72,7 @@ const (
 	defaultMaxGroups          = 16
 	defaultMaxPendingCalls    = 64
 	defaultMaxPeerInfo        = 16
+	defaultMaxConnectArgs     = 32
 	defaultAudioDeadline      = time.Second
 	defaultVideoDeadline      = 2 * time.Second
 	defaultUnreliableDeadline = time.Second
@@ -95,6 +100,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxPendingCalls <= 0 {
 		c.MaxPendingCalls = defaultMaxPendingCalls
+	}
+	if c.MaxConnectArgs == 0 {
+		c.MaxConnectArgs = defaultMaxConnectArgs
 	}
 	if c.MaxPeerInfo <= 0 {
 		c.MaxPeerInfo = defaultMaxPeerInfo

@@ -2,6 +2,7 @@ package flash
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"sync/atomic"
@@ -249,6 +250,11 @@ func (ss *serverSession) onConnect(f *rtmfp.RecvFlow, cmd message.Command) {
 	ss.ncFlow = f.ID()
 	ss.main = newFlowWriter(ss, flow, true)
 	ss.connectTID = cmd.TID
+	if limit := max(ss.srv.cfg.MaxConnectArgs, 0); len(cmd.Args) > limit {
+		ss.srv.log.Info("flash: connect rejected: too many arguments", "peer", ss.peerID.String(), "args", len(cmd.Args), "max", limit)
+		ss.Reject("NetConnection.Connect.Rejected", fmt.Sprintf("too many connect arguments: %d, at most %d", len(cmd.Args), limit))
+		return
+	}
 	req := &core.ConnectRequest{
 		Protocol: "RTMFP",
 		PeerID:   ss.peerID,
