@@ -283,13 +283,13 @@ func (ss *serverSession) onConnect(f *rtmfp.RecvFlow, cmd message.Command) {
 
 // onCreateStream allocates the lowest free stream number (as MonaServer
 // does) and answers at once: the stream exists only in this layer until
-// its first publish or play.
+// its first publish or play. The answer goes even with transaction ID 0:
+// librtmfp sends createStream so and waits for the stream number, which
+// MonaServer and Cumulus send whatever the transaction.
 func (ss *serverSession) onCreateStream(cmd message.Command) {
 	if len(ss.streams) >= ss.srv.cfg.MaxStreams {
 		ss.srv.stats.StreamsRefused.Add(1)
-		if cmd.TID > 0 {
-			ss.main.WriteError(cmd.TID, "NetConnection.Call.Failed", "too many streams")
-		}
+		ss.main.WriteError(cmd.TID, "NetConnection.Call.Failed", "too many streams")
 		return
 	}
 	id := uint32(1)
@@ -297,9 +297,7 @@ func (ss *serverSession) onCreateStream(cmd message.Command) {
 		id++
 	}
 	ss.streams[id] = newNetStream(ss, id)
-	if cmd.TID > 0 {
-		ss.main.WriteResult(cmd.TID, float64(id))
-	}
+	ss.main.WriteResult(cmd.TID, float64(id))
 }
 
 func streamIDArg(args []any) (uint32, bool) {

@@ -427,3 +427,27 @@ func TestReceiveVideoToggle(t *testing.T) {
 		t.Fatalf("video after unmute: %v", got)
 	}
 }
+
+// TestCreateStreamWithoutTransaction: librtmfp (FFmpeg's RTMFP) sends
+// createStream with transaction ID 0 and waits for the _result carrying the
+// stream number, as MonaServer and Cumulus send it. Without that answer it
+// never publishes nor plays.
+func TestCreateStreamWithoutTransaction(t *testing.T) {
+	ts := startServer(t, &app{}, nil)
+	c := ts.mustDial("app")
+	answers := make(chan callAnswer, 1)
+	c.mu.Lock()
+	c.calls[0] = answers
+	c.mu.Unlock()
+	if err := c.invoke(message.Command{Name: message.CommandCreateStream}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case a := <-answers:
+		if a.err != nil || len(a.args) != 1 || a.args[0] != float64(1) {
+			t.Fatalf("answer %v, %v; want stream 1", a.args, a.err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no _result for a createStream with transaction 0")
+	}
+}
