@@ -372,10 +372,17 @@ func (st *Stream) onMessage(cs *clientSession, f *rtmfp.RecvFlow, msg []byte) {
 	switch m.Type {
 	case message.TypeCommandAMF0, message.TypeCommandAMF3:
 		cmd, _, err := message.ParseCommand(msg)
-		if err != nil || cmd.Name != message.CommandOnStatus || len(cmd.Args) == 0 {
+		if err != nil || cmd.Name != message.CommandOnStatus {
 			return
 		}
-		s, ok := message.ParseStatus(cmd.Args[0])
+		// The status object follows the null command object; a librtmfp
+		// publisher leaves the command object out and sends the status in
+		// its place.
+		info := cmd.Object
+		if len(cmd.Args) > 0 {
+			info = cmd.Args[0]
+		}
+		s, ok := message.ParseStatus(info)
 		if !ok {
 			return
 		}

@@ -1,6 +1,7 @@
 package flash
 
 import (
+	"encoding/hex"
 	"errors"
 	"strings"
 	"sync"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"nimbus/core"
+	"nimbus/rtmfp/flash/message"
 )
 
 // userBytes is what the server's session with a client carried as user
@@ -137,5 +139,27 @@ func TestIntroductionPolicy(t *testing.T) {
 	}
 	if n := ts.srv.Stats().ForwardedHellos.Load(); n != 0 {
 		t.Fatalf("%d Forwarded IHellos despite the refusal", n)
+	}
+}
+
+// TestPeerStatusWithoutCommandObject: a librtmfp publisher (FFmpeg's RTMFP)
+// answers a direct play with onStatus messages that have no command object
+// (name, transaction 0, then the status object at once). Captured from
+// librtmfp 2.15: NetStream.Play.Start must still reach the player.
+func TestPeerStatusWithoutCommandObject(t *testing.T) {
+	const playStart = "14000000000200086f6e5374617475730000000000000000000300056c6576656c0200067374617475730004636f64650200144e657453747265616d2e506c61792e5374617274000b6465736372697074696f6e0200145374617274656420706c6179696e672070327063000009"
+	msg, err := hex.DecodeString(playStart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &Stream{statuses: make(chan message.Status, 1)}
+	st.onMessage(nil, nil, msg)
+	select {
+	case s := <-st.statuses:
+		if s.Code != "NetStream.Play.Start" || s.Level != message.LevelStatus {
+			t.Fatalf("status %+v", s)
+		}
+	default:
+		t.Fatal("onStatus without command object ignored")
 	}
 }
