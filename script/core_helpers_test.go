@@ -233,14 +233,20 @@ func startCoreIn(t testing.TB, www string, opts ...hostOption) *coreEnv {
 // onLoop runs f on the core loop and waits.
 func (e *coreEnv) onLoop(f func()) {
 	e.t.Helper()
+	runOnLoop(e.t, e.srv, 10*time.Second, f)
+}
+
+// runOnLoop runs f on srv's loop and waits up to timeout for it.
+func runOnLoop(t testing.TB, srv *core.Server, timeout time.Duration, f func()) {
+	t.Helper()
 	done := make(chan struct{})
-	if !e.srv.Post(func() { defer close(done); f() }) {
-		e.t.Fatal("core queue refused")
+	if !srv.Post(func() { defer close(done); f() }) {
+		t.Fatal("core queue refused")
 	}
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
-		e.t.Fatal("core loop stuck")
+	case <-time.After(timeout):
+		t.Fatal("core loop stuck")
 	}
 }
 

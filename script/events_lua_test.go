@@ -258,15 +258,7 @@ func (d *eventDriver) stopServer() {
 // onLoop runs f on the core loop and waits.
 func (d *eventDriver) onLoop(f func()) {
 	d.t.Helper()
-	done := make(chan struct{})
-	if !d.srv.Post(func() { defer close(done); f() }) {
-		d.t.Fatal("core queue refused")
-	}
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		d.t.Fatal("core loop stuck")
-	}
+	runOnLoop(d.t, d.srv, 20*time.Second, f)
 }
 
 var mainChunk = regexp.MustCompile(`(^|[^/\w.])main\.lua:`)
