@@ -61,12 +61,14 @@
 // # Amplification bound
 //
 // An answer to a packet from an unverified address is one datagram of at
-// most 3× the request, both measured as they travel on the link, IP and UDP
-// headers included (28 bytes for IPv4, 48 for IPv6). Counting UDP payloads
-// only would forbid the 180-byte RHello that every Flash server sends in
-// answer to Flash's 52-byte IHello for a short URL (rtmfp://cc.rtmfp.net,
-// Appendix A.2 of the reference); with headers it is allowed, and IHellos
-// shorter than 48 bytes, which Flash never sends, get nothing.
+// most 3.5× the request, both measured as they travel on the link, IP and
+// UDP headers included (28 bytes for IPv4, 48 for IPv6). Counting UDP
+// payloads only would forbid the 180-byte RHello that every Flash server
+// sends in answer to Flash's 52-byte IHello for a short URL
+// (rtmfp://cc.rtmfp.net, Appendix A.2 of the reference); with headers it is
+// allowed. 3.5 rather than 3 answers librtmfp's 36-byte IHello (it sends
+// only the URL's path, e.g. /live/x); shorter IHellos, without a real tag,
+// get nothing.
 //
 // # Sessions and flows
 //
