@@ -310,6 +310,12 @@ func (d *Decoder) readTraits3(u uint32) (traitInfo, error) {
 				if t.sealed[i], err = d.readString3("amf3 object sealed member name"); err != nil {
 					return traitInfo{}, err
 				}
+				// An AS3 property always has a name, and the empty
+				// string ends member lists everywhere else in AMF: such
+				// an object could not be written again.
+				if t.sealed[i] == "" {
+					return traitInfo{}, fmt.Errorf("amf3 object: sealed member %d has an empty name: %w", i, ErrMalformed)
+				}
 			}
 		}
 	}

@@ -58,6 +58,8 @@ func badInputs() []badCase {
 		{"amf0 empty key without end marker", false, "03 0000 05", ErrMalformed},
 		{"amf0 ecma array empty key without end marker", false, "08 00000000 0000 01 01", ErrMalformed},
 		{"amf3 unknown externalizable", true, `0a 07 07 "Foo"`, ErrUnknownExternalizable},
+		// Found by script's FuzzFromAMF: class "0", sealed names "" and "0".
+		{"amf3 sealed member without a name", true, "0a 23 03 30 01 00 03 00", ErrMalformed},
 	}
 }
 
