@@ -43,8 +43,18 @@ type Endpoint struct {
 	loopNext  atomic.Uint32
 	sessionsN atomic.Int64
 
-	tagsMu sync.Mutex
-	tags   map[[16]byte]*opening
+	// tagsMu guards the initiator indexes the reader consults: openings
+	// by IHello tag, unfinished peer openings by peer ID (glare), and the
+	// P2P session with each peer (DialPeer reuse, glareGrace). Each
+	// opening holds a session reservation and each recorded session is
+	// live, so all three are bounded by MaxSessions.
+	tagsMu       sync.Mutex
+	tags         map[[16]byte]*opening
+	peerOpenings map[[32]byte][]*opening
+	peerSessions map[[32]byte]peerSession
+	// peerSessionsN mirrors len(peerSessions) so that closing a session
+	// skips the lock on endpoints that never record any.
+	peerSessionsN atomic.Int64
 
 	// Reader-owned.
 	readerKey *crypto.PacketKey
@@ -132,23 +142,25 @@ func NewEndpoint(conn net.PacketConn, cfg Config) (*Endpoint, error) {
 		}
 	}
 	e := &Endpoint{
-		cfg:       cfg,
-		log:       cfg.Logger,
-		conn:      newDatagramConn(conn),
-		start:     time.Now(),
-		id:        id,
-		cookies:   jar,
-		ephemeral: crypto.NewEphemeralKeys(random, cfg.KeypairReuse),
-		random:    random,
-		dhSem:     make(chan struct{}, cfg.MaxConcurrentDH),
-		keyings:   newKeyingCache(keyingCacheSize, cfg.CookieLifetime),
-		addrs:     newAddrIndex(),
-		tags:      make(map[[16]byte]*opening),
-		readerKey: readerKey,
-		hellos:    newHelloLimiter(cfg.HelloRate, cfg.HelloBurst),
-		attempts:  newAttemptCounter(),
-		closedCh:  make(chan struct{}),
-		drained:   make(chan struct{}),
+		cfg:          cfg,
+		log:          cfg.Logger,
+		conn:         newDatagramConn(conn),
+		start:        time.Now(),
+		id:           id,
+		cookies:      jar,
+		ephemeral:    crypto.NewEphemeralKeys(random, cfg.KeypairReuse),
+		random:       random,
+		dhSem:        make(chan struct{}, cfg.MaxConcurrentDH),
+		keyings:      newKeyingCache(keyingCacheSize, cfg.CookieLifetime),
+		addrs:        newAddrIndex(),
+		tags:         make(map[[16]byte]*opening),
+		peerOpenings: make(map[[32]byte][]*opening),
+		peerSessions: make(map[[32]byte]peerSession),
+		readerKey:    readerKey,
+		hellos:       newHelloLimiter(cfg.HelloRate, cfg.HelloBurst),
+		attempts:     newAttemptCounter(),
+		closedCh:     make(chan struct{}),
+		drained:      make(chan struct{}),
 	}
 	e.keyPool.New = func() any {
 		k, _ := crypto.NewDefaultPacketKey()
@@ -246,6 +258,7 @@ func (e *Endpoint) sessionOpened(s *Session) {
 // sessionClosed unregisters a session that terminated (loop of s).
 func (e *Endpoint) sessionClosed(s *Session) {
 	e.addrs.remove(s.addr, s)
+	e.forgetPeerSession(s)
 	e.stats.sessionsClosed.Add(1)
 	e.stats.sessionsActive.Add(^uint64(0))
 	e.releaseSessionCount()

@@ -33,12 +33,27 @@ const (
 const (
 	stageHello  uint8 = iota // sending IHello, waiting for RHello
 	stageKeying              // sending IIKeying, waiting for RIKeying
+	// stageYielded: the opening lost a glare (or yielded before its own
+	// IIKeying left) and waits for the responder session that the far
+	// end's handshake is creating.
+	stageYielded
 	stageDone
 )
+
+// glareGrace is how long a session we initiated to a peer is protected
+// from that peer's IIKeying: such a keying is the late retransmission of
+// a glare the peer lost, not a restarted client. Past it the replace
+// rule applies again; a restarted client's keying is retransmitted for
+// 95 s, so it gets through after at most about this long.
+const glareGrace = 10 * time.Second
 
 type dialResult struct {
 	s   *Session
 	err error
+	// existing: s was not created by this opening (a responder session
+	// with the peer, or one opened earlier); a cancelled dial must not
+	// close it.
+	existing bool
 }
 
 // opening is an initiator handshake in progress, owned by a loop.
@@ -66,6 +81,8 @@ type opening struct {
 	farPeerID [32]byte
 	staticKey []byte // responder's static key (P2P)
 	secret    []byte // computed early for a static responder
+
+	glareCounted bool // GlareWon or GlareLost counted for this opening
 
 	result chan dialResult
 }
@@ -112,10 +129,18 @@ func (e *Endpoint) ipNetwork() string {
 // DialPeer opens a P2P session to the peer with the given peer ID through
 // the server of via: the IHello names the peer, the server redirects us
 // to the peer's addresses and forwards our IHello to the peer, and the
-// handshake completes with whichever address answers.
+// handshake completes with whichever address answers. It returns the
+// session with that peer, in whichever role: a session that already
+// exists (the peer opened one to us, or an earlier DialPeer did), or,
+// when both peers dial each other at once (glare), the one session the
+// glare rule keeps — Initiator() tells which side opened it.
 func (e *Endpoint) DialPeer(ctx context.Context, via *Session, peer [32]byte) (*Session, error) {
 	if via == nil || via.isGone() {
 		return nil, ErrSessionClosed
+	}
+	if s := e.peerSessionWith(peer); s != nil {
+		// Already in session with the peer, in either role.
+		return s, nil
 	}
 	epd := wire.AppendCanonicalEPD(nil, peer)
 	return e.dial(ctx, epd, &peer, []netip.AddrPort{via.RemoteAddr()})
@@ -155,7 +180,7 @@ func (e *Endpoint) dial(ctx context.Context, epd []byte, peer *[32]byte, targets
 	// or is stopping (which fails every opening).
 	select {
 	case r := <-o.result:
-		if r.s != nil && ctx.Err() != nil {
+		if r.s != nil && !r.existing && ctx.Err() != nil {
 			r.s.Close()
 			return nil, ctx.Err()
 		}
@@ -171,6 +196,9 @@ func (o *opening) start(now time.Time, deadline time.Time, hasDeadline bool) {
 	l.openings[o.sid] = o
 	e.tagsMu.Lock()
 	e.tags[o.tag] = o
+	if o.isPeer {
+		e.peerOpenings[o.peer] = append(e.peerOpenings[o.peer], o)
+	}
 	e.tagsMu.Unlock()
 	o.deadline = now.Add(openingTimeout)
 	if hasDeadline && deadline.Before(o.deadline) {
@@ -201,6 +229,10 @@ func (o *opening) onTimer(now time.Time) {
 		return
 	}
 	if !now.Before(o.nextSend) {
+		if s := o.existingSession(o.responder); s != nil {
+			o.adopt(s)
+			return
+		}
 		switch o.stage {
 		case stageHello:
 			o.sendHellos(now, o.targets)
@@ -250,11 +282,187 @@ func (o *opening) finish() {
 	if l.openings[o.sid] == o {
 		delete(l.openings, o.sid)
 	}
-	o.ep.tagsMu.Lock()
-	if o.ep.tags[o.tag] == o {
-		delete(o.ep.tags, o.tag)
+	e := o.ep
+	e.tagsMu.Lock()
+	if e.tags[o.tag] == o {
+		delete(e.tags, o.tag)
 	}
-	o.ep.tagsMu.Unlock()
+	if o.isPeer {
+		list := e.peerOpenings[o.peer]
+		for i, x := range list {
+			if x == o {
+				list = append(list[:i:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(e.peerOpenings, o.peer)
+		} else {
+			e.peerOpenings[o.peer] = list
+		}
+	}
+	e.tagsMu.Unlock()
+}
+
+// adopt ends a peer opening with a session that already exists with the
+// peer: a responder session (the peer's own opening won the glare, or its
+// keying came first) or an earlier one. Callers want a session with that
+// peer, not a role. The opening's reservation is released here, once:
+// the session holds its own.
+func (o *opening) adopt(s *Session) {
+	if o.stage == stageDone {
+		return
+	}
+	o.finish()
+	o.ep.unreserveSession()
+	if o.ep.debugOn() {
+		o.ep.log.Debug("rtmfp: peer opening ends with an existing session", slog.Uint64("sid", uint64(s.id)), slog.Bool("initiator", s.initiator))
+	}
+	o.result <- dialResult{s: s, existing: true}
+}
+
+// existingSession is a live session with the opening's peer, if any
+// (peer openings only): the recorded one, or one at addr.
+func (o *opening) existingSession(addr netip.AddrPort) *Session {
+	if !o.isPeer {
+		return nil
+	}
+	if s := o.ep.peerSessionWith(o.peer); s != nil {
+		return s
+	}
+	if !addr.IsValid() {
+		return nil
+	}
+	if s := o.ep.addrs.find(addr, o.peer); s != nil && !s.isGone() {
+		return s
+	}
+	return nil
+}
+
+// onGlare decides an IIKeying from the peer this opening is dialing
+// (loop of o; the reader has validated the keying and holds its DH slot
+// and session reservation). Our IIKeying may have crossed theirs: only
+// one handshake may complete. Before our own IIKeying has left (stage
+// hello) we yield: the far end cannot see a glare from us then, so it
+// will not yield too, and a far end that does not answer our IHellos
+// (no AcceptPeers) still gets its session. Once both keyings are out,
+// the certificates decide (nearWinsGlare), the same way on both sides.
+func (o *opening) onGlare(j *keyingJob) {
+	e := o.ep
+	switch {
+	case o.stage == stageDone:
+		// Ended meanwhile: process the keying as usual
+		// (completeResponder protects a session we just opened).
+		go e.keyingWork(j)
+	case o.stage == stageKeying && nearWinsGlare(e.id.staticCert, j.farCert):
+		if !o.glareCounted {
+			o.glareCounted = true
+			e.stats.glareWon.Add(1)
+		}
+		if e.debugOn() {
+			e.log.Debug("rtmfp: glare won, peer keying ignored", slog.String("from", j.from.String()))
+		}
+		e.dropKeying(j)
+	default:
+		if !o.glareCounted {
+			o.glareCounted = true
+			e.stats.glareLost.Add(1)
+		}
+		if o.stage != stageYielded {
+			if e.debugOn() {
+				e.log.Debug("rtmfp: glare lost, answering the peer's keying", slog.String("from", j.from.String()))
+			}
+			// Stop retransmitting; keep the deadline and the peer index
+			// entry, so that the responder session finds this opening
+			// (and a retransmitted keying comes here again if its DH
+			// was dropped).
+			o.stage = stageYielded
+			o.nextSend = o.deadline
+			o.reschedule()
+		}
+		go e.keyingWork(j)
+	}
+}
+
+// nearWinsGlare reports whether our handshake wins a glare against the
+// far end's (RFC 7016 §3.5.1.3 and the Flash profile, RFC 7425 §4.3.6):
+// the side whose certificate, as sent in its IIKeying, compares lower
+// byte-wise wins; the higher yields. This is rtmfp-cpp's
+// FlashCryptoAdapter::checkNearWinsGlare (near wins unless far < near),
+// so that a glare with Flash or rtmfp-cpp peers resolves the same way on
+// both sides. Equal certificates (one identity on both ends) count as a
+// win: nothing sensible can be done.
+func nearWinsGlare(near, far []byte) bool { return bytes.Compare(near, far) <= 0 }
+
+// peerOpeningsTo lists the unfinished peer openings to peer (any
+// goroutine).
+func (e *Endpoint) peerOpeningsTo(peer [32]byte) []*opening {
+	e.tagsMu.Lock()
+	defer e.tagsMu.Unlock()
+	return append([]*opening(nil), e.peerOpenings[peer]...)
+}
+
+// peerOpeningTo is one unfinished peer opening to peer, or nil (any
+// goroutine).
+func (e *Endpoint) peerOpeningTo(peer [32]byte) *opening {
+	e.tagsMu.Lock()
+	defer e.tagsMu.Unlock()
+	if list := e.peerOpenings[peer]; len(list) > 0 {
+		return list[0]
+	}
+	return nil
+}
+
+// notePeerSession records s as the session with its far peer (loop of
+// s): DialPeer returns it instead of opening another one, and a peer's
+// late IIKeying does not replace it while it is fresh. Only P2P sessions
+// are recorded (peer openings, and sessions accepted by a client
+// endpoint), one per peer; sessionClosed removes them, so the table is
+// bounded by the live sessions.
+func (e *Endpoint) notePeerSession(s *Session, now time.Time) {
+	e.tagsMu.Lock()
+	e.peerSessions[s.farPeerID] = peerSession{s: s, at: now}
+	e.peerSessionsN.Store(int64(len(e.peerSessions)))
+	e.tagsMu.Unlock()
+}
+
+// forgetPeerSession drops a terminated session from the table (loop of s).
+func (e *Endpoint) forgetPeerSession(s *Session) {
+	if e.peerSessionsN.Load() == 0 {
+		return
+	}
+	e.tagsMu.Lock()
+	if e.peerSessions[s.farPeerID].s == s {
+		delete(e.peerSessions, s.farPeerID)
+		e.peerSessionsN.Store(int64(len(e.peerSessions)))
+	}
+	e.tagsMu.Unlock()
+}
+
+// peerSessionWith is the live recorded session with peer, or nil (any
+// goroutine).
+func (e *Endpoint) peerSessionWith(peer [32]byte) *Session {
+	e.tagsMu.Lock()
+	ps := e.peerSessions[peer]
+	e.tagsMu.Unlock()
+	if ps.s == nil || ps.s.isGone() {
+		return nil
+	}
+	return ps.s
+}
+
+// freshInitiated reports whether we opened a live session with peer at
+// addr less than glareGrace ago (any goroutine).
+func (e *Endpoint) freshInitiated(addr netip.AddrPort, peer [32]byte, now time.Time) bool {
+	e.tagsMu.Lock()
+	ps := e.peerSessions[peer]
+	e.tagsMu.Unlock()
+	return ps.s != nil && ps.s.initiator && now.Sub(ps.at) < glareGrace && !ps.s.isGone() && ps.s.RemoteAddr() == addr
+}
+
+type peerSession struct {
+	s  *Session
+	at time.Time // when it was established
 }
 
 // openingByTag finds the opening an RHello or Redirect answers.
@@ -350,6 +558,12 @@ func (o *opening) onRHello(now time.Time, from netip.AddrPort, cookie, certBytes
 		return
 	}
 	o.farPeerID = fp
+	if s := o.existingSession(from); s != nil {
+		// Already in session with the peer (it opened one to us, or an
+		// earlier dial did): a second session would only replace it.
+		o.adopt(s)
+		return
+	}
 	skic, err := e.id.initiatorSKIC(e.random)
 	if err != nil {
 		return
@@ -462,6 +676,9 @@ func (o *opening) onRIKeying(now time.Time, from netip.AddrPort, rik wire.RIKeyi
 	s := newSession(e, l, true, rik.ResponderSID, from, cipher, o.farPeerID, now)
 	s.id = o.sid
 	e.sessionOpened(s)
+	if o.isPeer {
+		e.notePeerSession(s, now)
+	}
 	if e.debugOn() {
 		e.log.Debug("rtmfp: session opened", slog.Uint64("sid", uint64(s.id)), slog.String("to", from.String()))
 	}

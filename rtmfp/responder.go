@@ -130,6 +130,7 @@ type keyingJob struct {
 	skic      []byte
 	mode      crypto.Mode
 	farPeerID [32]byte
+	farCert   []byte // set when a glare must be decided
 }
 
 // onIIKeying validates an IIKeying on the reader goroutine: cookie, cache,
@@ -212,6 +213,13 @@ func (e *Endpoint) onIIKeying(now time.Time, from netip.AddrPort, ik wire.IIKeyi
 		}
 		return
 	}
+	farPeerID := peerIDOf(cert)
+	if cert.IsStatic() && e.freshInitiated(from, farPeerID, now) {
+		// The late keying of a glare this peer lost: our session with it
+		// is moments old and stays.
+		e.stats.glareLate.Add(1)
+		return
+	}
 	if e.closing.Load() || !e.reserveSession() {
 		return
 	}
@@ -239,9 +247,25 @@ func (e *Endpoint) onIIKeying(now time.Time, from netip.AddrPort, ik wire.IIKeyi
 		farPublic: bytes.Clone(public),
 		skic:      bytes.Clone(ik.SKIC),
 		mode:      mode,
-		farPeerID: peerIDOf(cert),
+		farPeerID: farPeerID,
+	}
+	if o := e.peerOpeningTo(farPeerID); o != nil {
+		// We are dialing this peer too: its loop decides (onGlare).
+		job.farCert = bytes.Clone(ik.Certificate)
+		if !o.loop.post(func() { o.onGlare(job) }) {
+			e.dropKeying(job)
+		}
+		return
 	}
 	go e.keyingWork(job)
+}
+
+// dropKeying gives back what onIIKeying took for a keying that will not be
+// answered.
+func (e *Endpoint) dropKeying(j *keyingJob) {
+	<-e.dhSem
+	e.keyings.forget(j.key)
+	e.unreserveSession()
 }
 
 // sendCookieChange answers an IIKeying whose cookie is ours but was minted
@@ -326,6 +350,14 @@ func (e *Endpoint) completeResponder(l *loop, j *keyingJob, cipher *crypto.Sessi
 		e.unreserveSession()
 		return
 	}
+	if e.freshInitiated(j.from, j.farPeerID, now) {
+		// Our own opening to this peer completed while the DH ran: keep
+		// that session (see onIIKeying).
+		e.stats.glareLate.Add(1)
+		e.keyings.forget(j.key)
+		e.unreserveSession()
+		return
+	}
 	s := newSession(e, l, false, j.farSID, j.from, cipher, j.farPeerID, now)
 	s.id = l.allocSID()
 	body := e.startupBody(l.body[:0], now)
@@ -334,7 +366,10 @@ func (e *Endpoint) completeResponder(l *loop, j *keyingJob, cipher *crypto.Sessi
 	e.keyings.complete(j.key, pkt)
 
 	// A new keying with the same certificate from the same address
-	// replaces the old session (RFC 7016 §3.5.1.3).
+	// replaces the old session (RFC 7016 §3.5.1.3): the far end
+	// restarted. A session we initiated to this peer less than
+	// glareGrace ago is never replaced (checked above): there the keying
+	// is a glare loser's late one.
 	if old := e.addrs.find(j.from, j.farPeerID); old != nil {
 		e.stats.sessionsReplaced.Add(1)
 		if old.loop == l {
@@ -344,10 +379,18 @@ func (e *Endpoint) completeResponder(l *loop, j *keyingJob, cipher *crypto.Sessi
 		}
 	}
 	e.sessionOpened(s)
+	if !e.cfg.Server {
+		e.notePeerSession(s, now)
+	}
 	l.send(pkt, j.from)
 	if e.debugOn() {
 		e.log.Debug("rtmfp: session accepted", slog.Uint64("sid", uint64(s.id)), slog.String("from", j.from.String()))
 	}
 	s.handler = e.cfg.Handler.NewSession(s)
 	s.reschedule()
+	// Our own dials to this peer (glare losers, or openings that had not
+	// sent their keying yet) end with this session.
+	for _, o := range e.peerOpeningsTo(j.farPeerID) {
+		o.loop.post(func() { o.adopt(s) })
+	}
 }

@@ -42,6 +42,10 @@ type Stats struct {
 	StrayCloseAcks      uint64 // 0x4c answers to packets of closed sessions
 	Retransmissions     uint64 // user-data fragments sent again
 	HandshakeTimeouts   uint64 // initiator handshakes that timed out
+	// P2P glare: both peers opened a session to each other at once.
+	GlareWon  uint64 // peer openings that kept going (the peer's IIKeying was ignored)
+	GlareLost uint64 // peer openings that yielded and ended with the peer's session
+	GlareLate uint64 // IIKeyings ignored because we opened a session with that peer moments ago
 }
 
 type endpointStats struct {
@@ -55,7 +59,7 @@ type endpointStats struct {
 	rendezvousForwarded, rendezvousRefused, forwardedHellos           atomic.Uint64
 	sessionsOpened, sessionsClosed, sessionsActive, sessionsRefused   atomic.Uint64
 	sessionsReplaced, strayCloseAcks, retransmissions                 atomic.Uint64
-	handshakeTimeouts                                                 atomic.Uint64
+	handshakeTimeouts, glareWon, glareLost, glareLate                 atomic.Uint64
 }
 
 func (s *endpointStats) snapshot() Stats {
@@ -93,6 +97,9 @@ func (s *endpointStats) snapshot() Stats {
 		StrayCloseAcks:      s.strayCloseAcks.Load(),
 		Retransmissions:     s.retransmissions.Load(),
 		HandshakeTimeouts:   s.handshakeTimeouts.Load(),
+		GlareWon:            s.glareWon.Load(),
+		GlareLost:           s.glareLost.Load(),
+		GlareLate:           s.glareLate.Load(),
 	}
 }
 
