@@ -58,6 +58,26 @@
 // answers Forwarded IHellos naming its peer ID by sending an RHello with its
 // static certificate straight to the initiator.
 //
+// Glare (RFC 7016 §3.5.1.3): when two peers dial each other at once, each
+// one's IIKeying may reach the other while its own opening is in progress;
+// only one handshake may complete. The reader passes such a keying to the
+// opening's loop. An opening whose own IIKeying has not left yet yields
+// (the far end cannot see a glare then, so it never yields too). Once both
+// keyings are out, the certificates as sent in them decide: the lower one
+// wins, as in rtmfp-cpp (checkNearWinsGlare, RFC 7425 §4.3.6), so Flash
+// and rtmfp-cpp peers agree. The winner ignores the loser's keying; the
+// loser stops retransmitting and answers the winner's as responder.
+// DialPeer returns the one session with the peer whatever its role: a
+// yielded opening, or any opening to a peer whose keying we accept, ends
+// with that responder session; an opening that meets a live session with
+// the peer (the endpoint records one per peer) ends with it, and so does
+// DialPeer when one exists already. The replace rule (a new keying with the
+// same certificate from the same address aborts the old session: a
+// restarted client) does not apply for 10 s to a session we opened to that
+// peer: a keying then is a glare loser's late retransmission and is
+// dropped (Stats.GlareLate). A restarted peer's keying, retransmitted for
+// 95 s, gets through after that.
+//
 // # Amplification bound
 //
 // An answer to a packet from an unverified address is one datagram of at

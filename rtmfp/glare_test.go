@@ -295,3 +295,46 @@ func TestNearWinsGlare(t *testing.T) {
 		t.Fatal("a prefix and its extension both win or both lose")
 	}
 }
+
+// TestLateKeyingKeepsFreshSession: an IIKeying from a peer we opened a
+// session to moments ago (a glare loser's late retransmission) neither
+// replaces that session nor opens a second one; past glareGrace the
+// replace rule for restarted clients applies again.
+func TestLateKeyingKeepsFreshSession(t *testing.T) {
+	srv, sh := listenServer(t, Config{Loops: 2})
+	rendezvousServer(t, srv, sh)
+	a, b := newGlarePeer(t, srv), newGlarePeer(t, srv)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sa, err := a.e.DialPeer(ctx, a.via, b.e.PeerID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "B's session", func() bool { return len(b.sessionsWith(a.e.PeerID())) == 1 })
+
+	// B's keying for A, as its own (abandoned) opening would have sent
+	// it, from B's socket.
+	now := time.Now()
+	aAddr := mustAddrPort(t, a.e.LocalAddr().String())
+	cookie := a.e.cookies.Mint(now, mustAddrPort(t, b.e.LocalAddr().String()))
+	skic, err := b.e.id.initiatorSKIC(b.e.random)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ik := wire.IIKeying{InitiatorSID: 7, Cookie: cookie[:], Certificate: b.e.id.staticCert, SKIC: skic, Signature: []byte{'X'}}
+	if err := b.e.writeStartup(aAddr, 0, ik.Append(b.e.startupBody(nil, now))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "late keying counted", func() bool { return a.e.Stats().GlareLate == 1 })
+	st := a.e.Stats()
+	if st.SessionsReplaced != 0 || st.SessionsOpened != 2 || st.DHComputed != 0 || sa.isGone() {
+		t.Fatalf("replaced %d opened %d DH %d, session gone %v", st.SessionsReplaced, st.SessionsOpened, st.DHComputed, sa.isGone())
+	}
+	bAddr := mustAddrPort(t, b.e.LocalAddr().String())
+	if !a.e.freshInitiated(bAddr, b.e.PeerID(), time.Now()) || a.e.freshInitiated(bAddr, b.e.PeerID(), time.Now().Add(glareGrace)) {
+		t.Fatal("the protection must last glareGrace, no longer")
+	}
+	if b.e.freshInitiated(aAddr, a.e.PeerID(), time.Now()) {
+		t.Fatal("B's session is a responder session: a keying from A may replace it")
+	}
+}
