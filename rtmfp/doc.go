@@ -94,8 +94,9 @@
 //
 // Packets stay within 1192 bytes. Every packet carries a timestamp, and an
 // echo while one was received in the last 128 s; RTT samples come from the
-// echoes. TCR is set only when another session received time-critical data
-// in the last 800 ms. Messages are cut into fragments, repeated until
+// echoes. TC is set on packets carrying data of a flow marked time critical
+// (SendFlow.SetTimeCritical: the Flash layer's audio and video); TCR is set
+// only when another session received time-critical data in the last 800 ms. Messages are cut into fragments, repeated until
 // acknowledged (or abandoned after their WriteUnreliable deadline, with the
 // forward sequence number), reassembled and delivered in order. Acks use
 // ranges (0x51), bitmaps (0x50) are accepted; an ack leaves within 200 ms,
