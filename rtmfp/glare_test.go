@@ -252,6 +252,13 @@ func TestDialPeerReusesSession(t *testing.T) {
 	if st := a.e.Stats(); st.SessionsOpened != 2 {
 		t.Fatalf("A opened %d sessions", st.SessionsOpened)
 	}
+	// Once A closes it (the close handshake still running), a new dial
+	// opens a new session rather than handing the closing one out.
+	sa.Close()
+	fresh, err := a.e.DialPeer(ctx, a.via, b.e.PeerID())
+	if err != nil || fresh == sa {
+		t.Fatalf("dial after close: %v, same session %v", err, fresh == sa)
+	}
 }
 
 // TestYieldedDialCancelKeepsSession: a cancelled dial that ended with an

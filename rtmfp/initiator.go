@@ -333,7 +333,7 @@ func (o *opening) existingSession(addr netip.AddrPort) *Session {
 	if !addr.IsValid() {
 		return nil
 	}
-	if s := o.ep.addrs.find(addr, o.peer); s != nil && !s.isGone() {
+	if s := o.ep.addrs.find(addr, o.peer); s != nil && s.live() {
 		return s
 	}
 	return nil
@@ -440,12 +440,13 @@ func (e *Endpoint) forgetPeerSession(s *Session) {
 }
 
 // peerSessionWith is the live recorded session with peer, or nil (any
-// goroutine).
+// goroutine). A session being closed is not live: a caller that closes its
+// P2P session and dials again wants a new one.
 func (e *Endpoint) peerSessionWith(peer [32]byte) *Session {
 	e.tagsMu.Lock()
 	ps := e.peerSessions[peer]
 	e.tagsMu.Unlock()
-	if ps.s == nil || ps.s.isGone() {
+	if ps.s == nil || !ps.s.live() {
 		return nil
 	}
 	return ps.s
@@ -457,7 +458,7 @@ func (e *Endpoint) freshInitiated(addr netip.AddrPort, peer [32]byte, now time.T
 	e.tagsMu.Lock()
 	ps := e.peerSessions[peer]
 	e.tagsMu.Unlock()
-	return ps.s != nil && ps.s.initiator && now.Sub(ps.at) < glareGrace && !ps.s.isGone() && ps.s.RemoteAddr() == addr
+	return ps.s != nil && ps.s.initiator && now.Sub(ps.at) < glareGrace && ps.s.live() && ps.s.RemoteAddr() == addr
 }
 
 type peerSession struct {

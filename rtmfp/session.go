@@ -73,6 +73,7 @@ type Session struct {
 	rttNanos   atomic.Int64
 	lastRecvNs atomic.Int64
 	gone       atomic.Bool
+	closing    atomic.Bool // Close was called: not handed out again by DialPeer
 	counters   sessionCounters
 	nextFlowID atomic.Uint64
 	sendFlowsN atomic.Int32
@@ -214,6 +215,10 @@ func (s *Session) Stats() SessionStats { return s.counters.snapshot() }
 
 func (s *Session) isGone() bool { return s.gone.Load() }
 
+// live reports whether the session is established and nobody asked to
+// close it: one that P2P dials may hand out again.
+func (s *Session) live() bool { return !s.gone.Load() && !s.closing.Load() }
+
 func (s *Session) log() *slog.Logger { return s.ep.log }
 
 // post runs fn on the session's loop (if the session still exists then).
@@ -305,6 +310,7 @@ func (s *Session) Close() error {
 	if s.isGone() {
 		return nil
 	}
+	s.closing.Store(true)
 	if !s.loop.post(func() { s.beginClose(s.loop.now) }) {
 		return ErrSessionClosed
 	}
@@ -316,6 +322,7 @@ func (s *Session) beginClose(now time.Time) {
 	if s.state != stateOpen {
 		return
 	}
+	s.closing.Store(true)
 	s.state = stateFlushing
 	s.closeStarted = now
 	s.checkFlushed(now)
