@@ -47,30 +47,39 @@ func (e *Endpoint) startupBody(dst []byte, now time.Time) []byte {
 // sealedLen is the datagram size of a startup packet with this body.
 func sealedLen(body []byte) int { return 4 + crypto.PaddedLen(2+len(body)) }
 
-// onStartupPacket handles a datagram with SSID 0 on the reader goroutine:
-// IHello and IIKeying as responder, RHello and Redirect as initiator.
-func (e *Endpoint) onStartupPacket(now time.Time, from netip.AddrPort, pkt []byte) {
-	size := len(pkt)
-	if (size-4)%16 != 0 {
+// startupChunk opens a startup packet (default key) and returns its first
+// chunk, counting why when there is none. One handshake chunk per packet:
+// whatever follows the first is ignored, so a packet never triggers more
+// than one answer.
+func (e *Endpoint) startupChunk(key *crypto.PacketKey, pkt []byte) (wire.Chunk, bool) {
+	if (len(pkt)-4)%16 != 0 {
 		e.stats.droppedMalformed.Add(1)
-		return
+		return wire.Chunk{}, false
 	}
-	body, err := e.readerKey.Open(pkt)
+	body, err := key.Open(pkt)
 	if err != nil {
 		e.stats.droppedMalformed.Add(1)
-		return
+		return wire.Chunk{}, false
 	}
 	h, hn, err := wire.ParseHeader(body)
 	if err != nil || h.Mode() != wire.ModeStartup {
 		e.stats.droppedBadMode.Add(1)
-		return
+		return wire.Chunk{}, false
 	}
 	r := wire.NewChunkReader(body[hn:])
-	// One handshake chunk per packet: whatever follows the first is
-	// ignored, so a packet never triggers more than one answer.
 	c, ok := r.Next()
 	if !ok {
 		e.stats.droppedMalformed.Add(1)
+	}
+	return c, ok
+}
+
+// onStartupPacket handles a datagram with SSID 0 on the reader goroutine:
+// IHello and IIKeying as responder, RHello and Redirect as initiator.
+func (e *Endpoint) onStartupPacket(now time.Time, from netip.AddrPort, pkt []byte) {
+	size := len(pkt)
+	c, ok := e.startupChunk(e.readerKey, pkt)
+	if !ok {
 		return
 	}
 	switch c.Type {

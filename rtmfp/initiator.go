@@ -595,22 +595,11 @@ func (o *opening) buildKeying() {
 // Cookie Change, under the default key.
 func (o *opening) onPacket(now time.Time, from netip.AddrPort, pkt []byte) {
 	e, l := o.ep, o.loop
-	if o.stage != stageKeying || (len(pkt)-4)%16 != 0 {
+	if o.stage != stageKeying {
 		e.stats.droppedUnexpected.Add(1)
 		return
 	}
-	body, err := l.startupKey.Open(pkt)
-	if err != nil {
-		e.stats.droppedMalformed.Add(1)
-		return
-	}
-	h, hn, err := wire.ParseHeader(body)
-	if err != nil || h.Mode() != wire.ModeStartup {
-		e.stats.droppedBadMode.Add(1)
-		return
-	}
-	r := wire.NewChunkReader(body[hn:])
-	c, ok := r.Next()
+	c, ok := e.startupChunk(l.startupKey, pkt)
 	if !ok {
 		return
 	}
